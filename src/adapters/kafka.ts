@@ -1,0 +1,75 @@
+/**
+ * Kafka adapter. The only file that imports kafkajs, so the client can be swapped if measurements call
+ * for it (see ../shared/notes/local-stack.md). kafkajs 2.2.4 is pure JavaScript; its protocol versions are
+ * at or above Kafka 4.0's minimums (proved by test/integration-services/kafka.test.ts against a 4.x broker).
+ */
+import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { SETTING_NAMES, type KafkaSettings } from '../core/config.js';
+import { FindocError, serviceUnavailable } from '../core/errors.js';
+
+export interface KafkaClientOptions {
+  /** How long to keep trying to connect before reporting the broker unavailable. */
+  connectTimeoutMs?: number;
+  /** Retries of a failed request (kafkajs' own backoff). Small for interactive commands. */
+  retries?: number;
+}
+
+export function brokerAddress(settings: KafkaSettings): string {
+  return settings.brokers.join(',');
+}
+
+export function createKafka(settings: KafkaSettings, options: KafkaClientOptions = {}): Kafka {
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: options.connectTimeoutMs ?? 3000,
+    retry: { retries: options.retries ?? 2, initialRetryTime: 200, maxRetryTime: 2000 },
+    // kafkajs logs to stdout by default; findoc keeps stdout for results, so only errors, to stderr.
+    logLevel: logLevel.NOTHING,
+  };
+  return new Kafka(config);
+}
+
+/** Is this error kafkajs failing to reach any broker (as opposed to a protocol or request error)? */
+export function isConnectionError(e: unknown): boolean {
+  const name = (e as { name?: string })?.name ?? '';
+  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSNonRetriableError|KafkaJSRequestTimeoutError/.test(
+    name,
+  ) || /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|Connection timeout|Closed connection/.test(String((e as Error)?.message));
+}
+
+export function kafkaUnavailable(settings: KafkaSettings, e: unknown): FindocError {
+  return serviceUnavailable('Kafka', brokerAddress(settings), SETTING_NAMES.kafka, e);
+}
+
+/** Runs fn with a connected admin client, mapping unreachable brokers to exit 69. */
+export async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw kafkaUnavailable(settings, e);
+  }
+  try {
+    return await fn(admin);
+  } catch (e) {
+    if (isConnectionError(e)) throw kafkaUnavailable(settings, e);
+    throw e;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Creates a topic when absent. Returns true when it created it. */
+export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<boolean> {
+  return admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }], waitForLeaders: true });
+}
+
+export async function describeCluster(kafka: Kafka, settings: KafkaSettings): Promise<{ brokers: number; controller: number | null }> {
+  return withAdmin(kafka, settings, async (admin) => {
+    const c = await admin.describeCluster();
+    return { brokers: c.brokers.length, controller: c.controller };
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The findoc program: builds the commander tree from src/commands/ and maps errors to exit codes
+ * (src/core/errors.ts). Nothing else lives here.
+ */
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { readFileSync } from 'node:fs';
+import { completionCommand } from './commands/completion.js';
+import { doctorCommand } from './commands/doctor.js';
+import { ERROR_CODES, isFindocError } from './core/errors.js';
+import { redactText } from './core/redact.js';
+import { paint } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram() {
+  const program = new Command('findoc')
+    .description('Which SEC EDGAR filers is the public reading right now, and is EDGAR traffic cold, normal or hot?')
+    .version(pkg.version, '-V, --version', 'print the findoc version')
+    .addOption(new Option('--config <file>', 'JSON config file (default: ~/.config/findoc/config.json)').env('FINDOC_CONFIG'))
+    .addOption(new Option('--brokers <list>', 'Kafka brokers, comma separated (env KAFKA_BROKERS; default 127.0.0.1:9092)'))
+    .addOption(new Option('--redis-url <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
+    .addOption(new Option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL or PG*; default postgres://127.0.0.1:5432/findoc)'))
+    .addOption(new Option('--s3-endpoint <url>', 'S3 endpoint (env AWS_ENDPOINT_URL_S3; default http://127.0.0.1:9000, the local stack)'))
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText(
+      'after',
+      `
+Pipeline:  download → S3 → replay → Kafka → stream → Redis → watch / top
+                         S3 → batch → PostgreSQL (percentile bands) → watch / bands
+
+Connection settings: defaults (the local stack) < config file < environment < flags.
+Exit codes: 0 ok, 64 usage, 65 bad input (--strict), 69 service unavailable, 75 retry later, 78 config.
+
+Examples:
+  $ npm run stack:up && findoc doctor
+  $ findoc completion bash > ~/.local/share/bash-completion/completions/findoc
+`,
+    );
+
+  program.addCommand(doctorCommand());
+  program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
+
+  // Usage errors exit 64, as sysexits.h says (commander's default is 1). addCommand() does not copy
+  // settings to subcommands, so apply them to the whole tree.
+  const configure = (c: import('commander').Command) => {
+    c.exitOverride().showHelpAfterError('(run with --help for usage)');
+    c.commands.forEach(configure);
+  };
+  configure(program as unknown as import('commander').Command);
+  return program;
+}
+
+function exitCodeForCommander(e: CommanderError): number {
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+  return e.exitCode === 0 ? 0 : ERROR_CODES.FINDOC_USAGE;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    process.exitCode = report(e);
+  }
+}
+
+/** Prints an error for a human on stderr and returns the exit code. */
+function report(e: unknown): number {
+  if (e instanceof CommanderError) return exitCodeForCommander(e);
+  if (isFindocError(e)) {
+    process.stderr.write(`${paint('findoc:', 'red', process.stderr)} ${redactText(e.message)}\n`);
+    if (e.details.hint) process.stderr.write(`  hint: ${redactText(e.details.hint)}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`findoc: internal error: ${redactText(String((e as Error)?.stack ?? e))}\n`);
+  return ERROR_CODES.FINDOC_INTERNAL;
+}

@@ -1,0 +1,82 @@
+/**
+ * The closed list of findoc error codes and the exit code each maps to (DESIGN §3). Every failure a user
+ * can see is a FindocError; anything else reaching the CLI is a bug and exits 70 with its stack.
+ *
+ * Messages say what failed, where (host:port, file:line, s3 key) and what to do. They never carry
+ * secrets: build them from redacted addresses (see redact.ts).
+ */
+export const ERROR_CODES = {
+  FINDOC_USAGE: 64,
+  FINDOC_BAD_INPUT: 65,
+  FINDOC_SERVICE_UNAVAILABLE: 69,
+  FINDOC_INTERNAL: 70,
+  FINDOC_TEMPORARY: 75,
+  FINDOC_CONFIG: 78,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FindocErrorDetails {
+  /** Which external service failed, e.g. "Kafka". */
+  service?: string;
+  /** The address tried, already redacted, e.g. "127.0.0.1:9092". */
+  address?: string;
+  /** The setting a user changes to fix it, e.g. "KAFKA_BROKERS or --brokers". */
+  setting?: string;
+  /** What to do next, one sentence. */
+  hint?: string;
+}
+
+export class FindocError extends Error {
+  readonly code: ErrorCode;
+  readonly details: FindocErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: FindocErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FindocError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code];
+  }
+
+  /** A JSON-safe view for --json output (no stack, no cause: causes may quote secrets). */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function usageError(message: string, hint?: string): FindocError {
+  return new FindocError('FINDOC_USAGE', message, { hint });
+}
+
+export function configError(message: string, setting?: string, hint?: string): FindocError {
+  return new FindocError('FINDOC_CONFIG', message, { setting, hint });
+}
+
+export function badInput(message: string, hint?: string): FindocError {
+  return new FindocError('FINDOC_BAD_INPUT', message, { hint });
+}
+
+/** "Kafka at 127.0.0.1:9092 is unavailable (…). Set KAFKA_BROKERS or --brokers; start the local stack with npm run stack:up." */
+export function serviceUnavailable(
+  service: string,
+  address: string,
+  setting: string,
+  cause?: unknown,
+): FindocError {
+  const reason = cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer';
+  const hint = `check the address or set ${setting}; for the local stack run: npm run stack:up`;
+  return new FindocError(
+    'FINDOC_SERVICE_UNAVAILABLE',
+    `${service} at ${address} is unavailable (${reason})`,
+    { service, address, setting, hint },
+    { cause },
+  );
+}
+
+export function isFindocError(e: unknown): e is FindocError {
+  return e instanceof FindocError;
+}

@@ -1,0 +1,83 @@
+/**
+ * Output conventions (DESIGN §3): results to stdout, progress and diagnostics to stderr; progress only
+ * when stderr is a TTY; colour off under NO_COLOR or a non-TTY; --json prints one JSON document.
+ */
+import Table from 'cli-table3';
+import { redactText } from './core/redact.js';
+
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return !process.env.NO_COLOR && stream.isTTY === true;
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;
+export type Colour = keyof typeof CODES;
+
+export function paint(text: string, colour: Colour, stream: NodeJS.WriteStream = process.stdout): string {
+  return useColour(stream) ? `\x1b[${CODES[colour]}m${text}\x1b[0m` : text;
+}
+
+/** Prints one JSON document to stdout; any URL credentials inside are redacted. */
+export function printJson(value: unknown): void {
+  process.stdout.write(redactText(JSON.stringify(value, null, 2)) + '\n');
+}
+
+/** Prints one NDJSON record to stdout. */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(redactText(JSON.stringify(value)) + '\n');
+}
+
+export function printTable(head: string[], rows: (string | number)[][]): void {
+  const table = new Table({
+    head,
+    style: { head: useColour() ? ['cyan'] : [], border: useColour() ? ['grey'] : [] },
+  });
+  for (const r of rows) table.push(r.map(String));
+  process.stdout.write(table.toString() + '\n');
+}
+
+/** A diagnostic line on stderr. */
+export function info(message: string): void {
+  process.stderr.write(redactText(message) + '\n');
+}
+
+/**
+ * A one-line progress display on stderr, redrawn in place at most every `intervalMs`; silent when stderr
+ * is not a TTY (scripts and CI logs get the final summary only).
+ */
+export class Progress {
+  private last = 0;
+  private readonly enabled: boolean;
+
+  constructor(private readonly intervalMs = 200, enabled?: boolean) {
+    this.enabled = enabled ?? process.stderr.isTTY === true;
+  }
+
+  update(render: () => string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < this.intervalMs) return;
+    this.last = now;
+    const width = process.stderr.columns ?? 100;
+    process.stderr.write('\r' + render().slice(0, width - 1).padEnd(width - 1));
+  }
+
+  done(): void {
+    if (this.enabled && this.last !== 0) process.stderr.write('\n');
+  }
+}
+
+export function formatRate(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(0);
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
