@@ -27,7 +27,7 @@ function walk(cmd: Command, path: string[], inherited: Node['options']): Node {
   const own = cmd.options.filter((o) => !o.hidden).map(optionInfo);
   const options = [...own, ...inherited, { flags: ['--help', '-h'], description: 'display help', takesValue: false }];
   // Global options (declared on the program) apply to every subcommand.
-  const passDown = path.length === 0 ? own : inherited;
+  const passDown = path.length === 0 ? own.filter((o) => o.flags[0] !== '--version') : inherited;
   return {
     path,
     description: cmd.description(),

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LOCAL_S3, resolveConfig } from '../../src/core/config.js';
+import { FindocError } from '../../src/core/errors.js';
+
+const noFile = { HOME: '/nonexistent-home-for-tests' };
+
+function configFile(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'findoc-config-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('resolveConfig precedence: defaults < file < env < flags', () => {
+  it('uses the local stack defaults with nothing set', () => {
+    const c = resolveConfig({}, noFile);
+    assert.deepEqual(c.kafka.brokers, ['127.0.0.1:9092']);
+    assert.equal(c.redis.url, 'redis://127.0.0.1:6379');
+    assert.match(c.postgres.url, /^postgres:\/\/[^@]+@127\.0\.0\.1:5432\/findoc$/);
+    assert.equal(c.s3.endpoint, LOCAL_S3.endpoint);
+    assert.equal(c.s3.accessKeyId, LOCAL_S3.accessKeyId);
+    assert.equal(c.s3.forcePathStyle, true);
+    assert.equal(c.s3.checksums, 'when_supported');
+    assert.equal(c.sec.userAgent, undefined);
+  });
+
+  it('a config file overrides defaults, the environment overrides the file, flags override both', () => {
+    const path = configFile({ kafka: { brokers: ['file:9092'] }, redis: { url: 'redis://file:1' }, sec: { userAgent: 'File UA a@b.c' } });
+    const fromFile = resolveConfig({ config: path }, noFile);
+    assert.deepEqual(fromFile.kafka.brokers, ['file:9092']);
+    assert.equal(fromFile.redis.url, 'redis://file:1');
+    assert.equal(fromFile.sec.userAgent, 'File UA a@b.c');
+    assert.equal(fromFile.configFile, path);
+
+    const env = { ...noFile, KAFKA_BROKERS: 'env1:9092, env2:9092', REDIS_URL: 'redis://env:2' };
+    const fromEnv = resolveConfig({ config: path }, env);
+    assert.deepEqual(fromEnv.kafka.brokers, ['env1:9092', 'env2:9092']);
+    assert.equal(fromEnv.redis.url, 'redis://env:2');
+
+    const fromFlags = resolveConfig({ config: path, brokers: 'flag:9092', redisUrl: 'redis://flag:3' }, env);
+    assert.deepEqual(fromFlags.kafka.brokers, ['flag:9092']);
+    assert.equal(fromFlags.redis.url, 'redis://flag:3');
+  });
+
+  it('finds the default config file under XDG_CONFIG_HOME', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'findoc-xdg-'));
+    mkdirSync(join(xdg, 'findoc'));
+    writeFileSync(join(xdg, 'findoc', 'config.json'), JSON.stringify({ postgres: { url: 'postgres://u@db:5433/x' } }));
+    assert.equal(resolveConfig({}, { XDG_CONFIG_HOME: xdg }).postgres.url, 'postgres://u@db:5433/x');
+  });
+
+  it('DATABASE_URL wins over PG* variables, which build a URL when set', () => {
+    assert.equal(resolveConfig({}, { ...noFile, PGHOST: 'h', PGPORT: '6543', PGDATABASE: 'd', PGUSER: 'u' }).postgres.url, 'postgres://u@h:6543/d');
+    assert.equal(
+      resolveConfig({}, { ...noFile, PGHOST: 'h', DATABASE_URL: 'postgres://x@y/z' }).postgres.url,
+      'postgres://x@y/z',
+    );
+  });
+
+  it('a non-local S3 endpoint gets no built-in credentials', () => {
+    const c = resolveConfig({}, { ...noFile, AWS_ENDPOINT_URL_S3: 'https://s3.example.com' });
+    assert.equal(c.s3.endpoint, 'https://s3.example.com');
+    assert.equal(c.s3.accessKeyId, undefined);
+    assert.equal(c.s3.secretAccessKey, undefined);
+  });
+
+  it('rejects a named config file that is missing or not a JSON object, with exit 78', () => {
+    for (const flags of [{ config: '/nonexistent/findoc.json' }, { config: configFile('[1,2]') }, { config: configFile('{nope') }]) {
+      assert.throws(
+        () => resolveConfig(flags, noFile),
+        (e: unknown) => e instanceof FindocError && e.exitCode === 78 && /config file/.test(e.message),
+      );
+    }
+  });
+
+  it('rejects an unknown S3 checksum mode with exit 78', () => {
+    assert.throws(
+      () => resolveConfig({}, { ...noFile, FINDOC_S3_CHECKSUMS: 'sometimes' }),
+      (e: unknown) => e instanceof FindocError && e.exitCode === 78 && /FINDOC_S3_CHECKSUMS/.test(e.details.setting ?? ''),
+    );
+  });
+});
+
