@@ -41,12 +41,19 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
 /** Connects, or throws exit 69 naming the address (never the password). */
 export async function connectRedis(url: string, options: RedisClientOptions = {}): Promise<Redis> {
   const redis = createRedis(url, options);
+  // ioredis rejects connect() with a bare "Connection is closed."; the 'error' event has the reason.
+  let lastError: unknown;
+  const remember = (e: unknown) => (lastError = e);
+  redis.on('error', remember);
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    throw redisUnavailable(url, new Error(String((e as Error)?.message ?? e).replace(url, redactUrl(url))));
+    const reason = (lastError as Error | undefined)?.message ?? (e as Error)?.message ?? String(e);
+    throw redisUnavailable(url, new Error(reason.replace(url, redactUrl(url))));
+  } finally {
+    redis.off('error', remember);
   }
   return redis;
 }

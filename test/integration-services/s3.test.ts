@@ -1,0 +1,72 @@
+/**
+ * The S3 adapter against the local S3Proxy, with the SDK's default flexible checksums (CRC32 and
+ * aws-chunked stream bodies), which some S3 imitations store wrongly.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { ObjectStore } from '../../src/adapters/s3.js';
+import { FindocError } from '../../src/core/errors.js';
+import { stackConfig, uniqueName } from '../helpers/services.js';
+
+const config = stackConfig();
+const store = new ObjectStore(config.s3);
+const bucket = uniqueName('it-s3');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('S3 adapter against the local S3 server', () => {
+  before(async () => {
+    assert.equal(config.s3.checksums, 'when_supported', 'the test must exercise the SDK default checksums');
+    await store.ensureBucket(bucket);
+    await store.ensureBucket(bucket); // idempotent
+  });
+
+  after(async () => {
+    for await (const o of store.list(bucket, '')) await store.delete(bucket, o.key);
+    await store.client.send(new (await import('@aws-sdk/client-s3')).DeleteBucketCommand({ Bucket: bucket }));
+    store.close();
+  });
+
+  it('puts a stream body and gets the same bytes back, with metadata', async () => {
+    const body = 'ip,date,time\n1.2.3.abc,2017-06-30,00:00:00\n';
+    await store.put(bucket, 'logs/small.csv', Readable.from([Buffer.from(body.slice(0, 10)), Buffer.from(body.slice(10))]), {
+      metadata: { rows: '1' },
+    });
+    assert.equal((await readAll(await store.get(bucket, 'logs/small.csv'))).toString(), body);
+    const head = await store.head(bucket, 'logs/small.csv');
+    assert.equal(head?.size, Buffer.byteLength(body));
+    assert.equal(head?.metadata.rows, '1');
+    assert.equal(await store.head(bucket, 'logs/absent.csv'), undefined);
+  });
+
+  it('a multipart upload of a 40 MiB stream arrives intact', async () => {
+    const part = randomBytes(1024 * 1024);
+    const chunks = Array.from({ length: 40 }, (_, i) => Buffer.concat([Buffer.from([i]), part.subarray(1)]));
+    const expected = createHash('sha256');
+    for (const c of chunks) expected.update(c);
+    let progress = 0;
+    await store.put(bucket, 'logs/big.bin', Readable.from(chunks), { onProgress: (b) => (progress = b) });
+    const got = createHash('sha256').update(await readAll(await store.get(bucket, 'logs/big.bin'))).digest('hex');
+    assert.equal(got, expected.digest('hex'));
+    assert.equal(progress, 40 * 1024 * 1024);
+  });
+
+  it('lists a prefix, across pages', async () => {
+    const keys: string[] = [];
+    for await (const o of store.list(bucket, 'logs/')) keys.push(o.key);
+    assert.deepEqual(keys.sort(), ['logs/big.bin', 'logs/small.csv']);
+  });
+
+  it('a missing object is bad input naming the key; an unreachable endpoint is exit 69 naming the address', async () => {
+    await assert.rejects(store.get(bucket, 'nope.csv'), (e: unknown) => e instanceof FindocError && e.exitCode === 65 && /nope\.csv/.test(e.message));
+    const dead = new ObjectStore({ ...config.s3, endpoint: 'http://127.0.0.1:1' });
+    await assert.rejects(dead.ping(), (e: unknown) => e instanceof FindocError && e.exitCode === 69 && /127\.0\.0\.1:1/.test(e.message));
+    dead.close();
+  });
+});
