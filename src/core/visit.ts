@@ -43,7 +43,8 @@
  *   The visits parsed from one chunk of input bytes (VisitBatch), laid out as a struct of arrays: one typed
  *   array per hot field, indexed 0 … length-1, plus the bytes the lines came from. Other fields and strings
  *   are decoded only when asked for (ip(i), field(i, name), record(i)), so the parser creates no string per
- *   row. A batch owns its memory: it stays valid after the next batch is produced.
+ *   row. A batch never changes once produced and stays valid after the next one (its bytes are the input
+ *   chunks' own memory or a copy of them; inputs are streams' chunks, which are never reused).
  */
 
 /** Column names of the EDGAR log header, in the SEC's order. `extention` is the SEC's own spelling. */
