@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
+import { generateCommand } from './commands/generate.js';
 import { ERROR_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { paint } from './output.js';
@@ -39,6 +40,7 @@ Examples:
     );
 
   program.addCommand(doctorCommand());
+  program.addCommand(generateCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
 
   // Usage errors exit 64, as sysexits.h says (commander's default is 1). addCommand() does not copy
