@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
+import { companiesCommand } from './commands/companies.js';
 import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
 import { generateCommand } from './commands/generate.js';
@@ -41,6 +42,7 @@ Examples:
 
   program.addCommand(doctorCommand());
   program.addCommand(generateCommand());
+  program.addCommand(companiesCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
 
   // Usage errors exit 64, as sysexits.h says (commander's default is 1). addCommand() does not copy
