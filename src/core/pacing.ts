@@ -1,0 +1,178 @@
+/**
+ * Replay pacing: when each visit may be sent, and the event time it is re-stamped with (DESIGN §3.2).
+ * Pure: the clock is a parameter (Clock below), so an hour of pacing is unit-tested in milliseconds.
+ *
+ * Modes
+ * -----
+ *   speed N  The original gaps divided by N. The first visit is re-stamped with the wall-clock second the
+ *            replay starts in, and every later one with
+ *                stamp = anchor + (original − first original) · 1000 / N   (ms)
+ *            where anchor is the start of that wall-clock second. A visit is due at its own stamp, so what
+ *            a consumer reads "happens now"; visits of one original second share a stamp and leave together
+ *            (bursts within a second are kept). The record timestamp is the stamp in ms (sub-second when
+ *            N > 1); the `date`/`time` fields carry its whole second (floor).
+ *   rate N   Visit k (0-based, counted over the whole run) is due at start + k · 1000 / N; its stamp is the
+ *            wall clock when it is scheduled, i.e. its due time while the broker keeps up, later if not.
+ *   max      No waiting; the stamp is the wall clock when the visit is scheduled.
+ *
+ * No drift: every due time is computed from the start instant, never by adding up sleeps, so oversleeping
+ * (timers, GC, a slow broker) delays single sends but never the schedule — after an hour at speed 1 the
+ * stamps and the wall clock still agree within the sending latency (test/core/pacing.test.ts).
+ *
+ * Seams (speed mode only; in the other modes stamps follow the wall clock anyway)
+ * ------------------------------------------------------------------------------
+ *   Within a file the original gaps are kept. Rows are sorted by time in EDGAR files; a row earlier than
+ *   the one before it is stamped like the one before it (time never runs backwards for a consumer).
+ *   Next file: its natural gap is kept when it starts at or after the previous file's last visit and on the
+ *   same or the next day (consecutive days join seamlessly); otherwise (a missing day, files out of order)
+ *   it starts one original second after the last visit, so a gap in the data set never makes replay wait.
+ *   Next --loop pass: starts one original second after the last visit of the previous pass, so stamps keep
+ *   moving forward across the wrap.
+ */
+
+export type Pace = { mode: 'speed'; factor: number } | { mode: 'rate'; perSecond: number } | { mode: 'max' };
+
+/** When one visit may be sent and how it is re-stamped. */
+export interface Slot {
+  /** Wall-clock ms (Unix epoch) before which the visit is not sent; −Infinity: at once. */
+  dueMs: number;
+  /** The re-stamped event time, integer ms since the epoch: the record timestamp. */
+  stampMs: number;
+}
+
+export type Seam = 'file' | 'pass';
+
+const DAY = 86_400;
+
+export class Pacer {
+  private readonly anchorMs: number;
+  private count = 0;
+  private firstOriginal = NaN;
+  /** Added to original seconds of the current file/pass to place them on one continuous timeline. */
+  private shift = 0;
+  private lastOriginal = NaN;
+  private lastVirtual = NaN;
+  private seam: Seam | null = null;
+
+  /**
+   * @param startMs the wall clock (ms) when the replay starts; speed mode anchors on the start of that
+   *   second, rate mode on the instant itself.
+   */
+  constructor(
+    readonly pace: Pace,
+    private readonly startMs: number,
+  ) {
+    if (pace.mode === 'speed' && !(pace.factor > 0 && Number.isFinite(pace.factor))) throw new RangeError('speed must be a positive number');
+    if (pace.mode === 'rate' && !(pace.perSecond > 0 && Number.isFinite(pace.perSecond))) throw new RangeError('rate must be a positive number');
+    this.anchorMs = Math.floor(startMs / 1000) * 1000;
+  }
+
+  /** Declares that the next visit starts a new file or a new --loop pass (see "Seams" above). */
+  seamBefore(kind: Seam): void {
+    // A pass seam wins over the file seam of the pass's first file.
+    if (this.seam !== 'pass') this.seam = kind;
+  }
+
+  /**
+   * The slot of the next visit, whose original event second is `original`; `nowMs` is the wall clock at
+   * scheduling (used by rate and max modes for the stamp).
+   */
+  next(original: number, nowMs: number): Slot {
+    const k = this.count++;
+    switch (this.pace.mode) {
+      case 'max':
+        return { dueMs: -Infinity, stampMs: Math.floor(nowMs) };
+      case 'rate': {
+        const dueMs = this.startMs + (k * 1000) / this.pace.perSecond;
+        return { dueMs, stampMs: Math.floor(Math.max(dueMs, nowMs)) };
+      }
+      case 'speed': {
+        const v = this.place(original);
+        const stampMs = this.anchorMs + Math.round(((v - this.firstOriginal) * 1000) / this.pace.factor);
+        return { dueMs: stampMs, stampMs };
+      }
+    }
+  }
+
+  /** The visit's second on the continuous timeline (original seconds of the first file/pass). */
+  private place(original: number): number {
+    let v: number;
+    if (Number.isNaN(this.firstOriginal)) {
+      this.firstOriginal = original;
+      v = original;
+    } else if (this.seam !== null) {
+      const gap = original - this.lastOriginal;
+      const keepGap = this.seam === 'file' && gap >= 0 && dayOf(original) <= dayOf(this.lastOriginal) + 1;
+      v = keepGap ? this.lastVirtual + gap : this.lastVirtual + 1;
+      this.shift = v - original;
+    } else {
+      v = Math.max(original + this.shift, this.lastVirtual);
+    }
+    this.seam = null;
+    this.lastOriginal = original;
+    this.lastVirtual = v;
+    return v;
+  }
+}
+
+function dayOf(second: number): number {
+  return Math.floor(second / DAY);
+}
+
+/**
+ * `--start-at HH:MM:SS`: skips the visits before that time of day on the first day replayed (and again on
+ * each --loop pass, which replays the same selection). Later days are replayed whole. Once a visit at or
+ * after the time has been seen nothing more is skipped, so a stray out-of-order row cannot split a day.
+ */
+export class StartAt {
+  private threshold = NaN;
+  private done = false;
+
+  constructor(readonly secondOfDay: number) {}
+
+  /** A new pass: skip again into its first day. */
+  reset(): void {
+    this.threshold = NaN;
+    this.done = false;
+  }
+
+  skip(second: number): boolean {
+    if (this.done) return false;
+    if (Number.isNaN(this.threshold)) this.threshold = dayOf(second) * DAY + this.secondOfDay;
+    if (second < this.threshold) return true;
+    this.done = true;
+    return false;
+  }
+}
+
+/** "HH:MM:SS" → 0 … 86,399, or NaN when the text is not a time of day (H and M/S may be one digit). */
+export function parseTimeOfDay(text: string): number {
+  const m = /^(\d{1,2}):(\d{1,2}):(\d{1,2})$/.exec(text.trim());
+  if (!m) return NaN;
+  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (h > 23 || mi > 59 || s > 59) return NaN;
+  return h * 3600 + mi * 60 + s;
+}
+
+/** The clock replay runs on: the system's in production, a simulated one in tests. */
+export interface Clock {
+  /** Wall clock, ms since the epoch. */
+  now(): number;
+  /** Resolves after ms (or at once when ms ≤ 0), or early when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0 || signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
