@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { companiesCommand } from './commands/companies.js';
 import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
+import { downloadCommand } from './commands/download.js';
 import { generateCommand } from './commands/generate.js';
 import { ERROR_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
@@ -41,6 +42,7 @@ Examples:
     );
 
   program.addCommand(doctorCommand());
+  program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));

@@ -7,6 +7,7 @@
  * FINDOC_S3_CHECKSUMS=when_required, for servers that do not support them.
  */
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -154,6 +155,28 @@ export class ObjectStore {
       await upload.done();
     } catch (e) {
       this.fail(e, `put s3://${bucket}/${key}`);
+    }
+  }
+
+  /**
+   * Server-side copy of an object (up to 5 GB, S3's single-copy limit) with its metadata replaced: how a
+   * writer attaches metadata known only once an upload has ended (e.g. a checksum of the streamed bytes).
+   */
+  async copy(bucket: string, fromKey: string, toKey: string, options: { metadata?: Record<string, string>; contentType?: string } = {}): Promise<void> {
+    const source = `${bucket}/${fromKey}`.split('/').map(encodeURIComponent).join('/');
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: toKey,
+          CopySource: source,
+          MetadataDirective: 'REPLACE',
+          Metadata: options.metadata,
+          ContentType: options.contentType,
+        }),
+      );
+    } catch (e) {
+      this.fail(e, `copy s3://${bucket}/${fromKey} to ${toKey}`);
     }
   }
 

@@ -1,0 +1,239 @@
+/**
+ * findoc download: EDGAR daily log files from the SEC into S3 or a folder (core: src/core/download.ts,
+ * URLs: src/core/sec-urls.ts, stores: src/adapters/day-store.ts). Flags → options → downloadDays → summary.
+ */
+import { Command, Option } from '@commander-js/extra-typings';
+import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
+import { HttpClient } from '../adapters/http.js';
+import { ObjectStore, parseS3Url } from '../adapters/s3.js';
+import { downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
+import { FindocError, usageError } from '../core/errors.js';
+import { RateLimiter } from '../core/rate-limit.js';
+import { DEFAULT_RETRY } from '../core/retry.js';
+import { SEC_BASE_URL, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, requestedDays, storedName } from '../core/sec-urls.js';
+import { Progress, formatBytes, info, paint, printJson, printTable } from '../output.js';
+import { onShutdown } from '../signals.js';
+import { configOf, withExamples } from './context.js';
+
+/** The SEC's fair-access ceiling (DESIGN §1). */
+const SEC_MAX_RPS = 10;
+/**
+ * The limiter counts starts on our clock; the server counts arrivals on its own. Connection setup and
+ * scheduling delays can bring two starts ~1 s apart closer together on arrival, so the window is 10%
+ * longer than a second: the server never sees more than the limit in any second of its own.
+ */
+const RATE_WINDOW_MS = 1100;
+/** Sent to hosts other than sec.gov when no User-Agent is configured. */
+const FALLBACK_USER_AGENT = 'findoc (EDGAR log downloader)';
+
+export function downloadCommand() {
+  const cmd = new Command('download')
+    .description('fetch EDGAR daily log zips from the SEC (or a mirror) and store each day, unzipped and gzipped, in S3 or a folder')
+    .option('--date <YYYY-MM-DD>', 'one day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range (with --to)')
+    .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
+    .option('--to-s3 <url>', 'store under an S3 prefix, s3://bucket/prefix/ (the bucket is created if absent)')
+    .option('--to-dir <dir>', 'store in a local folder (created if absent)')
+    .option('--base-url <url>', 'where the SEC tree is served (scheme, host and path prefix)', SEC_BASE_URL)
+    .option('--user-agent <text>', 'User-Agent naming you and a contact email; required for sec.gov (env FINDOC_USER_AGENT)')
+    .option('--concurrency <n>', 'days transferred at once', '2')
+    .option('--max-rps <n>', `requests per second, all transfers together (at most ${SEC_MAX_RPS} for sec.gov)`, String(SEC_MAX_RPS))
+    .option('--retries <n>', 'retries per day after 429, 5xx or a network error (with backoff and jitter)', String(DEFAULT_RETRY.attempts - 1))
+    .option('--timeout <seconds>', 'give up on a request after this long without a byte (then retry)', '60')
+    .option('--no-gzip', 'store plain logYYYYMMDD.csv instead of logYYYYMMDD.csv.gz')
+    .option('--gzip-level <1-9>', 'gzip level: 1 is fastest (~6x smaller on EDGAR logs), 9 smallest (~2.5x slower at 6)', '1')
+    .option('--force', 'download and replace days already stored')
+    .option('--allow-missing', 'days the SEC has not published (404) do not make the exit code non-zero')
+    .option('--list', 'print the URLs that would be fetched, fetch nothing (dry run)')
+    .option('--json', 'print the summary as one JSON document')
+    .addHelpText(
+      'after',
+      `
+Days are stored flat as logYYYYMMDD.csv.gz (or .csv), with a completeness record (S3 object metadata, or a
+logYYYYMMDD.csv.gz.json sidecar in a folder). A day already stored completely is skipped, so an interrupted
+run resumes where it stopped; a failed day leaves nothing behind. See docs/pipeline.md, "Download".
+
+sec.gov rules are built in: a User-Agent with a contact email is required, and requests never exceed
+${SEC_MAX_RPS} per second whatever --concurrency.
+
+Exit codes: 0 every day stored or skipped; 65 a day missing (404; see --allow-missing) or its zip corrupt;
+69 a day refused (e.g. 403) or S3 unreachable; 75 network failures after every retry (run again to
+resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
+    )
+    .action(async (opts, command) => {
+      const config = configOf(command);
+      const dates = requestedDays(opts);
+      const baseUrl = parseBaseUrl(opts.baseUrl);
+      const secHost = isSecHost(baseUrl);
+      const gzip = opts.gzip;
+      const destination = (): DayStore | undefined => {
+        if (opts.toS3 !== undefined && opts.toDir !== undefined) throw usageError('use either --to-s3 or --to-dir, not both');
+        if (opts.toDir !== undefined) return new FolderDayStore(opts.toDir);
+        if (opts.toS3 === undefined) return undefined;
+        const { bucket, key } = parseS3Url(opts.toS3);
+        return new S3DayStore(new ObjectStore(config.s3), bucket, key === '' || key.endsWith('/') ? key : key + '/');
+      };
+
+      if (opts.list) {
+        await list(dates, baseUrl, gzip, destination(), opts.json === true);
+        return;
+      }
+
+      const userAgent = checkUserAgent(opts.userAgent ?? config.sec.userAgent, secHost, FALLBACK_USER_AGENT);
+      const maxRps = integer('--max-rps', opts.maxRps, 1, 1000);
+      if (secHost && maxRps > SEC_MAX_RPS) {
+        throw usageError(`--max-rps ${maxRps} is above the SEC's fair-access limit of ${SEC_MAX_RPS} requests per second`, 'leave it at 10 or lower for sec.gov');
+      }
+      const concurrency = integer('--concurrency', opts.concurrency, 1, 64);
+      const retries = integer('--retries', opts.retries, 0, 20);
+      const timeoutSeconds = Number(opts.timeout);
+      if (!(timeoutSeconds > 0 && timeoutSeconds <= 3600)) throw usageError(`--timeout must be 1 … 3600 seconds, got ${opts.timeout}`);
+      const gzipLevel = integer('--gzip-level', opts.gzipLevel, 1, 9);
+      const store = destination();
+      if (!store) throw usageError('say where to store the days: --to-s3 s3://bucket/prefix/ or --to-dir DIR');
+
+      const http = new HttpClient({ maxSockets: concurrency });
+      const progress = new Progress();
+      const shutdown = onShutdown();
+      const started = performance.now();
+      let result;
+      try {
+        await store.prepare();
+        result = await downloadDays(
+          {
+            dates,
+            baseUrl,
+            gzip,
+            gzipLevel,
+            force: opts.force === true,
+            concurrency,
+            userAgent,
+            retry: { ...DEFAULT_RETRY, attempts: retries + 1 },
+            idleTimeoutMs: timeoutSeconds * 1000,
+          },
+          { http, store, limiter: new RateLimiter(maxRps, RATE_WINDOW_MS) },
+          {
+            onProgress: (p) => progress.update(() => progressLine(p, started)),
+            onRetry: (date, attempt, delay, reason) => {
+              if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+              info(`${date}: ${reason}; retry ${attempt} of ${retries} in ${(delay / 1000).toFixed(1)} s`);
+            },
+          },
+          shutdown.signal,
+        );
+      } finally {
+        progress.done();
+        shutdown.dispose();
+        http.close();
+        store.close?.();
+      }
+
+      const seconds = (performance.now() - started) / 1000;
+      const verdict = runVerdict(result, opts.allowMissing === true);
+      const totals = totalsOf(result.days, seconds);
+      if (opts.json) {
+        printJson({
+          ok: verdict.exitCode === 0,
+          exitCode: verdict.exitCode,
+          baseUrl,
+          destination: store.location,
+          gzip,
+          interrupted: result.interrupted,
+          error: result.fatal?.toJSON() ?? null,
+          totals,
+          days: result.days.map((d) => ({ ...d, seconds: round3(d.seconds) })),
+        });
+      } else {
+        printTable(['date', 'status', 'csv', 'stored', 'rows', 'seconds', 'target / reason'], result.days.map(row));
+        info(
+          `${totals.stored} stored, ${totals.skipped} skipped, ${totals.missing} missing, ${totals.failed} failed of ${totals.days} days: ` +
+            `${formatBytes(totals.csvBytes)} of CSV (${formatBytes(totals.storedBytes)} stored) in ${seconds.toFixed(1)} s`,
+        );
+      }
+      if (verdict.exitCode === 130) {
+        info(verdict.message ?? 'interrupted');
+        process.exitCode = 130;
+      } else if (verdict.exitCode !== 0) {
+        throw new FindocError(verdict.code ?? 'FINDOC_INTERNAL', verdict.message ?? 'download failed', {
+          hint: result.fatal?.details.hint ?? 'the table lists each day with its reason; stored days are skipped when you run again',
+        });
+      }
+    });
+  return withExamples(cmd, [
+    'export FINDOC_USER_AGENT="Sample Company Name admin@example.com"',
+    'findoc download --from 2017-06-01 --to 2017-06-30 --to-s3 s3://edgar/logs/',
+    'findoc download --date 2003-03-01 --to-dir data/edgar',
+    'findoc download --from 2017-04-28 --to 2017-05-01 --to-dir data/edgar --allow-missing --json | jq .totals',
+    'findoc download --from 2017-01-01 --to 2017-01-31 --list',
+    'findoc download --date 2003-03-01 --to-dir /tmp/e --base-url http://127.0.0.1:8080/dera/data/Public-EDGAR-log-file-data',
+  ]);
+}
+
+/** --list: the URLs to fetch; with a destination, only the days not already stored completely. */
+async function list(dates: string[], baseUrl: string, gzip: boolean, store: DayStore | undefined, json: boolean): Promise<void> {
+  const days: { date: string; url: string; target: string | null; action: 'fetch' | 'skip' }[] = [];
+  try {
+    for (const date of dates) {
+      const name = storedName(date, gzip);
+      const found = store && ((await store.find(name)) ?? (await store.find(storedName(date, !gzip))));
+      days.push({ date, url: dayUrl(date, baseUrl), target: store ? store.target(found?.name ?? name) : null, action: found ? 'skip' : 'fetch' });
+    }
+  } finally {
+    store?.close?.();
+  }
+  if (json) {
+    printJson({ baseUrl, destination: store?.location ?? null, days });
+    return;
+  }
+  for (const d of days) if (d.action === 'fetch') process.stdout.write(d.url + '\n');
+  const skipped = days.filter((d) => d.action === 'skip').length;
+  if (skipped > 0) info(`${skipped} day${skipped === 1 ? '' : 's'} already stored completely in ${store?.location} (not listed; --force fetches them again)`);
+}
+
+function progressLine(p: Readonly<DownloadProgress>, started: number): string {
+  const done = p.stored + p.skipped + p.missing + p.failed;
+  const rate = p.csvBytes / Math.max(1e-3, (performance.now() - started) / 1000);
+  return (
+    `days ${done}/${p.total} (${p.stored} stored, ${p.skipped} skipped, ${p.missing} missing, ${p.failed} failed, ${p.inFlight} in flight) · ` +
+    `zip ${formatBytes(p.zipBytes)} · csv ${formatBytes(p.csvBytes)} (${formatBytes(rate)}/s)`
+  );
+}
+
+const STATUS_COLOUR = { stored: 'green', skipped: 'grey', missing: 'yellow', failed: 'red' } as const;
+
+function row(d: DayOutcome): (string | number)[] {
+  const stored = d.status === 'stored' || d.status === 'skipped';
+  return [
+    d.date,
+    paint(d.status, STATUS_COLOUR[d.status]),
+    stored ? formatBytes(d.csvBytes) : '',
+    stored ? formatBytes(d.storedBytes) : '',
+    stored ? d.rows : '',
+    d.seconds.toFixed(1),
+    stored ? d.target : (d.reason ?? ''),
+  ];
+}
+
+function totalsOf(days: DayOutcome[], seconds: number) {
+  const t = { days: days.length, stored: 0, skipped: 0, missing: 0, failed: 0, zipBytes: 0, csvBytes: 0, storedBytes: 0, rows: 0, seconds: round3(seconds) };
+  for (const d of days) {
+    t[d.status]++;
+    t.zipBytes += d.zipBytes;
+    if (d.status === 'stored' || d.status === 'skipped') {
+      t.csvBytes += d.csvBytes;
+      t.storedBytes += d.storedBytes;
+      t.rows += d.rows;
+    }
+  }
+  return t;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw usageError(`${flag} must be an integer ${min} … ${max}, got ${text}`);
+  return n;
+}
