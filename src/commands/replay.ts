@@ -1,0 +1,172 @@
+/**
+ * findoc replay: historical EDGAR logs into Kafka, in real time or faster (DESIGN §3.2; the loop and the
+ * record format: src/core/replay.ts, pacing: src/core/pacing.ts, producing: src/adapters/kafka-producer.ts).
+ * Flags → ReplayOptions → replay → summary.
+ */
+import { Command, Option } from '@commander-js/extra-typings';
+import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
+import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
+import { ObjectStore } from '../adapters/s3.js';
+import { usageError } from '../core/errors.js';
+import { parseTimeOfDay, type Pace } from '../core/pacing.js';
+import { replay, type ReplayProgress, type ReplaySummary } from '../core/replay.js';
+import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
+import { formatDay, formatTime } from '../core/visit.js';
+import { Progress, formatRate, info, printJson, printTable } from '../output.js';
+import { onShutdown } from '../signals.js';
+import { configOf, withExamples } from './context.js';
+
+export const DEFAULT_TOPIC = 'edgar.visits';
+
+export function replayCommand() {
+  const cmd = new Command('replay')
+    .description('send historical EDGAR log rows to Kafka, one record per visit, re-stamped to "now", in real time or faster')
+    .argument('<inputs...>', 'log files or folders, s3://bucket/key or s3://bucket/prefix/ (.csv, .csv.gz, .zip)')
+    .option('--from <YYYY-MM-DD>', 'first day to replay (file date in the name)')
+    .option('--to <YYYY-MM-DD>', 'last day to replay, inclusive')
+    .option('--topic <name>', 'Kafka topic (created when absent)', DEFAULT_TOPIC)
+    .option('--partitions <n>', 'partitions of the topic when replay creates it', '4')
+    .addOption(new Option('--speed <n>', 'original gaps divided by n: 1 is real time, 60 an hour per minute (default 1)').conflicts(['rate', 'max']))
+    .addOption(new Option('--rate <n>', 'n visits per second, evenly spaced').conflicts(['max']))
+    .option('--max', 'as fast as the broker takes them')
+    .option('--loop', 'start again at the end, forever (re-stamping continues forward)')
+    .option('--limit <n>', 'stop after n visits')
+    .option('--start-at <HH:MM:SS>', 'skip the visits before this time of the first day')
+    .option('--strict', 'stop at the first rejected row (exit 65) instead of counting it')
+    .option('--json', 'print the summary as one JSON document')
+    .addHelpText(
+      'after',
+      `
+Each visit becomes one record: key = ip, value = the CSV row (SEC column order, no header) with date and
+time re-stamped, timestamp = the re-stamped time in ms. --speed re-stamps so that the first visit happens
+in the current second and later ones keep their original gaps (divided by the speed); --rate and --max
+stamp each visit with the wall clock when it is sent. Days are replayed in date order, rows in file order.
+Rejected rows are never sent; they are counted and reported. Ctrl-C stops cleanly: what was accepted is
+flushed and the summary says how many visits reached the topic. See docs/pipeline.md, "Replay".
+
+Exit codes: 0 done (or stopped by Ctrl-C / --limit); 64 bad flags; 65 a rejected row with --strict, or an
+unreadable file; 69 Kafka (or S3) unreachable.`,
+    )
+    .action(async (inputs, opts, command) => {
+      const config = configOf(command);
+      const pace = paceOf(opts);
+      const partitions = positiveInt(opts.partitions, '--partitions');
+      const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+      const startAt = opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt);
+      if (startAt !== undefined && Number.isNaN(startAt)) throw usageError(`--start-at must be HH:MM:SS, got ${opts.startAt}`);
+      const store = inputs.some((i) => i.startsWith('s3://')) ? new ObjectStore(config.s3) : undefined;
+
+      const kafka = createKafka(config.kafka);
+      await withAdmin(kafka, config.kafka, (admin) => ensureTopic(admin, opts.topic, partitions));
+      const producer = await KafkaVisitProducer.open(config.kafka, opts.topic);
+      const progress = new Progress();
+      const shutdown = onShutdown();
+      let summary: ReplaySummary;
+      try {
+        summary = await replay(inputs, producer, {
+          pace,
+          loop: opts.loop === true,
+          limit,
+          startAt,
+          from: opts.from,
+          to: opts.to,
+          strict: opts.strict === true,
+          store,
+          signal: shutdown.signal,
+          onProgress: (p) => progress.update(() => progressLine(p)),
+        });
+      } finally {
+        progress.done();
+        shutdown.dispose();
+        await producer.close();
+        store?.close();
+      }
+      report(summary, { topic: opts.topic, brokers: brokerAddress(config.kafka), pace, json: opts.json === true });
+    });
+  return withExamples(cmd, [
+    'findoc replay s3://edgar/logs/ --from 2017-06-30 --to 2017-06-30 --speed 10',
+    'findoc replay ./logs/log20170630.zip --max --limit 1000000',
+    'findoc replay ./logs/ --rate 500 --loop --topic edgar.demo',
+    'findoc replay log20170630.csv.gz --start-at 09:30:00 --json',
+  ]);
+}
+
+function paceOf(opts: { speed?: string; rate?: string; max?: true }): Pace {
+  if (opts.max) return { mode: 'max' };
+  if (opts.rate !== undefined) return { mode: 'rate', perSecond: positiveNumber(opts.rate, '--rate') };
+  return { mode: 'speed', factor: opts.speed === undefined ? 1 : positiveNumber(opts.speed, '--speed') };
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!(Number.isFinite(n) && n > 0)) throw usageError(`${flag} must be a positive number, got ${text}`);
+  return n;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw usageError(`${flag} must be a positive whole number, got ${text}`);
+  return n;
+}
+
+function paceText(pace: Pace): string {
+  return pace.mode === 'max' ? 'max' : pace.mode === 'rate' ? `rate ${pace.perSecond}/s` : `speed ${pace.factor}x`;
+}
+
+function isoSecond(second: number | null): string | null {
+  return second === null ? null : `${formatDay(second)}T${formatTime(second)}Z`;
+}
+
+function isoMs(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function progressLine(p: ReplayProgress): string {
+  const rate = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
+  const when = Number.isNaN(p.original) ? '' : `  event ${formatDay(p.original)} ${formatTime(p.original)} → ${new Date(p.stampMs).toISOString().slice(11, 19)}`;
+  return `replay: ${p.sent.toLocaleString('en-US')} visits sent (${formatRate(rate)}/s)${p.pass > 1 ? `  pass ${p.pass}` : ''}${when}`;
+}
+
+function report(s: ReplaySummary, run: { topic: string; brokers: string; pace: Pace; json: boolean }): void {
+  const rejects = s.rejects.toJSON();
+  if (run.json) {
+    printJson({
+      topic: run.topic,
+      brokers: run.brokers,
+      pace: run.pace,
+      visitsSent: s.visitsSent,
+      rejected: rejects.total,
+      rejects,
+      skipped: s.skipped,
+      files: s.files,
+      passes: s.passes,
+      stoppedBy: s.stoppedBy,
+      durationMs: Math.round(s.durationMs),
+      visitsPerSecond: Math.round(s.visitsPerSecond),
+      firstEventSecond: s.firstEventSecond,
+      lastEventSecond: s.lastEventSecond,
+      firstEvent: isoSecond(s.firstEventSecond),
+      lastEvent: isoSecond(s.lastEventSecond),
+      firstStamp: isoMs(s.firstStampMs),
+      lastStamp: isoMs(s.lastStampMs),
+      maxLagMs: s.maxLagMs,
+    });
+    return;
+  }
+  const rows: (string | number)[][] = [
+    ['topic', `${run.topic} at ${run.brokers}`],
+    ['pace', paceText(run.pace)],
+    ['visits sent', s.visitsSent.toLocaleString('en-US')],
+    ['rejected rows (not sent)', rejects.total.toLocaleString('en-US')],
+    ...REJECT_REASONS.filter((r) => s.rejects.count(r) > 0).map((r) => [`  ${r}`, `${s.rejects.count(r)} (${REJECT_DESCRIPTIONS[r]})`]),
+    ...(s.skipped > 0 ? [['skipped by --start-at', s.skipped.toLocaleString('en-US')]] : []),
+    ['files read', `${s.files}${s.passes > 1 ? ` (${s.passes} passes)` : ''}`],
+    ['first event (original → re-stamped)', `${isoSecond(s.firstEventSecond) ?? '-'} → ${isoMs(s.firstStampMs) ?? '-'}`],
+    ['last event (original → re-stamped)', `${isoSecond(s.lastEventSecond) ?? '-'} → ${isoMs(s.lastStampMs) ?? '-'}`],
+    ['duration', `${(s.durationMs / 1000).toFixed(1)} s`],
+    ['rate', `${formatRate(s.visitsPerSecond)} visits/s`],
+    ['stopped by', s.stoppedBy === 'end' ? 'end of input' : s.stoppedBy === 'limit' ? '--limit' : 'signal (Ctrl-C)'],
+  ];
+  printTable(['replay', ''], rows);
+  if (rejects.samples.length > 0) info(`reject samples: ${rejects.samples.map((x) => `${x.file ?? ''}:${x.line} ${x.reason}`).join('; ')}`);
+}
