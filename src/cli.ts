@@ -9,6 +9,7 @@ import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downloadCommand } from './commands/download.js';
 import { generateCommand } from './commands/generate.js';
+import { replayCommand } from './commands/replay.js';
 import { ERROR_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { paint } from './output.js';
@@ -42,6 +43,7 @@ Examples:
     );
 
   program.addCommand(doctorCommand());
+  program.addCommand(replayCommand());
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());
