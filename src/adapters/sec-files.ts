@@ -1,123 +1,103 @@
 /**
- * HTTP GET of the SEC's reference files (company_tickers.json, cik-lookup-data.txt) under the fair-access
- * rules (DESIGN §1): a User-Agent on every request (src/core/user-agent.ts), at most 10 requests per second
- * from this process (the SEC blocks an address for minutes beyond that), and retries only for what is worth
- * retrying — 429, 5xx, timeouts and dropped connections — with capped exponential backoff and jitter,
- * honouring Retry-After. A 403 from the SEC almost always means a refused User-Agent: exit 78, saying so.
+ * GET of the SEC's reference files (company_tickers.json, cik-lookup-data.txt) under the same fair-access
+ * rules as `findoc download` (DESIGN §1), with its pieces: the User-Agent checked by checkUserAgent
+ * (src/core/sec-urls.ts), at most 10 request starts per second (src/core/rate-limit.ts; a retry is a
+ * request too), retries only for what src/core/retry.ts calls retryable — 408/425/429/5xx and network
+ * failures — with full-jitter backoff honouring Retry-After, and the streamed GET of src/adapters/http.ts
+ * (headers and idle timeouts). A 403 from sec.gov almost always means a refused User-Agent: exit 78,
+ * saying so.
  *
- * The body is yielded as it arrives (cik-lookup-data.txt is tens of MB), with an idle timeout so that a
- * stalled connection fails instead of hanging.
+ * The body is yielded as it arrives (cik-lookup-data.txt is tens of MB). A body cut off mid-way is not
+ * retried here: part of it was already consumed; the sync then fails and writes nothing.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FindocError, configError, serviceUnavailable } from '../core/errors.js';
-import { USER_AGENT_SETTING, isSecHost } from '../core/user-agent.js';
+import { RateLimiter, systemClock } from '../core/rate-limit.js';
+import { DEFAULT_RETRY, backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { USER_AGENT_SETTING, isSecHost } from '../core/sec-urls.js';
+import { HttpClient } from './http.js';
 
 export interface SecFetchOptions {
   baseUrl: string;
   userAgent: string;
-  /** Attempts per file, the first included. */
-  attempts?: number;
-  /** Time allowed for the response headers, and between two body chunks. */
-  timeoutMs?: number;
-}
-
-/** 10 requests/s: one request may start every 100 ms, process-wide. */
-const MIN_INTERVAL_MS = 100;
-let nextSlot = 0;
-
-async function takeSlot(): Promise<void> {
-  const now = Date.now();
-  const slot = Math.max(now, nextSlot);
-  nextSlot = slot + MIN_INTERVAL_MS;
-  if (slot > now) await sleep(slot - now);
+  retry?: RetryPolicy;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 const BASE_URL_SETTING = '--base-url';
 
-function retryable(status: number): boolean {
-  return status === 429 || status >= 500;
-}
+/** Fetches SEC files one after the other through one client and one 10 requests/s limiter. */
+export class SecFiles {
+  private readonly http = new HttpClient({ maxSockets: 1 });
+  private readonly limiter = new RateLimiter(10, 1000);
 
-function backoffMs(attempt: number, retryAfter: string | null): number {
-  const after = retryAfter !== null ? Number(retryAfter) : NaN;
-  if (Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 60_000);
-  const cap = Math.min(500 * 2 ** attempt, 10_000);
-  return cap / 2 + Math.random() * (cap / 2);
-}
+  constructor(private readonly options: SecFetchOptions) {}
 
-/** GETs baseUrl + path and yields the body's chunks. */
-export async function* fetchSecFile(path: string, options: SecFetchOptions, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const url = options.baseUrl.replace(/\/+$/, '') + path;
-  const address = new URL(url).host;
-  const attempts = options.attempts ?? 4;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    signal?.throwIfAborted();
-    await takeSlot();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    try {
-      let res: Response;
+  /** GETs baseUrl + path and yields the body's chunks. */
+  async *get(path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const url = this.options.baseUrl + path;
+    const address = new URL(url).host;
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+      await this.limiter.acquire(signal);
+      let res;
       try {
-        res = await fetch(url, { headers: { 'User-Agent': options.userAgent, 'Accept-Encoding': 'gzip, deflate' }, signal: controller.signal });
+        res = await this.http.get(url, {
+          userAgent: this.options.userAgent,
+          connectTimeoutMs: this.options.connectTimeoutMs,
+          idleTimeoutMs: this.options.idleTimeoutMs,
+          signal,
+        });
       } catch (e) {
         signal?.throwIfAborted();
-        // undici's "fetch failed" carries the reason (ECONNREFUSED, …) as its cause.
-        lastError = controller.signal.reason ?? (e as { cause?: unknown }).cause ?? e;
-        if (attempt + 1 < attempts) await sleep(backoffMs(attempt, null), undefined, { signal });
+        if (!isRetryableError(e)) throw serviceUnavailable('SEC', address, BASE_URL_SETTING, e);
+        lastError = e;
+        if (attempt < policy.attempts) await systemClock.sleep(backoffMs(attempt, policy), signal);
         continue;
       }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
-        if (res.status === 403 && isSecHost(options.baseUrl)) {
+      const verdict = classifyStatus(res.status);
+      if (verdict !== 'ok') {
+        res.body.destroy();
+        if (verdict === 'retry' && attempt < policy.attempts) {
+          lastError = new Error(`HTTP ${res.status}`);
+          const after = parseRetryAfter(res.headers['retry-after'] as string | undefined);
+          await systemClock.sleep(backoffMs(attempt, policy, after), signal);
+          continue;
+        }
+        if (res.status === 403 && isSecHost(url)) {
           throw configError(
             `${url} answered 403 Forbidden: the SEC refuses requests whose User-Agent does not name the requester and a contact email`,
             USER_AGENT_SETTING,
-            'set a real name and email; after too many requests the SEC also blocks an address for about 10 minutes',
+            'set a real name and email; an address that exceeded 10 requests/s is also blocked for about 10 minutes',
           );
         }
-        if (retryable(res.status) && attempt + 1 < attempts) {
-          lastError = new Error(`HTTP ${res.status}`);
-          await sleep(backoffMs(attempt, res.headers.get('retry-after')), undefined, { signal });
-          continue;
-        }
-        throw new FindocError(
-          res.status === 404 ? 'FINDOC_SERVICE_UNAVAILABLE' : retryable(res.status) ? 'FINDOC_TEMPORARY' : 'FINDOC_SERVICE_UNAVAILABLE',
-          `GET ${url} answered HTTP ${res.status}`,
-          { service: 'SEC', address, setting: BASE_URL_SETTING, hint: res.status === 404 ? 'check --base-url: the file is not at this address' : 'try again later' },
-        );
+        throw new FindocError(verdict === 'retry' ? 'FINDOC_TEMPORARY' : 'FINDOC_SERVICE_UNAVAILABLE', `GET ${url} answered HTTP ${res.status}`, {
+          service: 'SEC',
+          address,
+          setting: BASE_URL_SETTING,
+          hint: verdict === 'missing' ? 'check --base-url: the file is not at this address' : verdict === 'retry' ? 'try again later' : 'check --base-url',
+        });
       }
-      if (!res.body) return;
-      // From here on, the timer is an idle timer: re-armed at each chunk.
-      const reader = res.body.getReader();
       try {
-        for (;;) {
-          clearTimeout(timer);
-          timer = setTimeout(() => controller.abort(new Error(`body stalled for ${timeoutMs} ms`)), timeoutMs);
-          const { done, value } = await reader.read();
-          if (done) return;
-          yield Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-        }
+        for await (const chunk of res.body) yield chunk as Buffer;
       } catch (e) {
         signal?.throwIfAborted();
-        // A body cut mid-way cannot be resumed by a generator that already yielded part of it.
-        throw new FindocError('FINDOC_TEMPORARY', `GET ${url}: the download broke off (${(controller.signal.reason as Error)?.message ?? (e as Error).message})`, {
+        throw new FindocError('FINDOC_TEMPORARY', `GET ${url}: the download broke off (${(e as Error).message})`, {
           service: 'SEC',
           address,
           setting: BASE_URL_SETTING,
           hint: 'try again',
         });
       } finally {
-        // Also when the consumer stops early: do not leave the connection streaming.
-        await reader.cancel().catch(() => undefined);
+        res.body.destroy();
       }
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      return;
     }
+    throw serviceUnavailable('SEC', address, BASE_URL_SETTING, lastError);
   }
-  throw serviceUnavailable('SEC', address, BASE_URL_SETTING, lastError);
+
+  close(): void {
+    this.http.close();
+  }
 }

@@ -6,15 +6,18 @@ import { Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import { countCompanies, findCompanies, openCompanySync } from '../adapters/companies-store.js';
 import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
-import { fetchSecFile } from '../adapters/sec-files.js';
+import { SecFiles } from '../adapters/sec-files.js';
 import { COMPANY_SOURCES, parseCompanyRef, syncCompanies, type CompanySourceName, type SyncReport } from '../core/companies.js';
 import { isFindocError, usageError } from '../core/errors.js';
-import { SEC_BASE_URL, resolveUserAgent } from '../core/user-agent.js';
+import { checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
 import { Progress, formatBytes, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Where the SEC serves files/company_tickers.json and Archives/edgar/cik-lookup-data.txt. */
+const SEC_WWW = 'https://www.sec.gov';
 
 const SCHEMA_HELP = 'PostgreSQL schema holding findoc\'s tables (env FINDOC_PG_SCHEMA; default: the search_path, normally public)';
 
@@ -31,7 +34,7 @@ export function companiesCommand() {
 function syncCommand() {
   const cmd = new Command('sync')
     .description('load names and tickers from company_tickers.json and cik-lookup-data.txt into PostgreSQL (idempotent)')
-    .option('--base-url <url>', 'where the SEC files are (tests point it at a local server)', SEC_BASE_URL)
+    .option('--base-url <url>', 'where the SEC files are (tests point it at a local server)', SEC_WWW)
     .option('--user-agent <text>', 'User-Agent for sec.gov: your name and a contact email (env FINDOC_USER_AGENT; config sec.userAgent)')
     .option('--sources <list>', `which files, comma separated: tickers (~1 MB, listed companies), lookup (tens of MB, nearly every filer)`, 'tickers,lookup')
     .option('--schema <name>', SCHEMA_HELP, process.env.FINDOC_PG_SCHEMA)
@@ -47,9 +50,11 @@ SEC's files keep their stored name. Two requests in all, within the SEC's 10 req
       const config = configOf(command);
       const sources = parseSources(opts.sources);
       const baseUrl = parseBaseUrl(opts.baseUrl);
-      const userAgent = resolveUserAgent(opts.userAgent, config.sec.userAgent, baseUrl, `findoc/${pkg.version}`);
+      // The rules of findoc download: flag > FINDOC_USER_AGENT > config; required, with an email, for sec.gov.
+      const userAgent = checkUserAgent(opts.userAgent ?? config.sec.userAgent, isSecHost(baseUrl), `findoc/${pkg.version} (companies sync)`);
 
       const pool = await connectPostgres(config.postgres.url, { schema: opts.schema, max: 2 });
+      const sec = new SecFiles({ baseUrl, userAgent });
       const progress = new Progress();
       const shutdown = onShutdown();
       let report: SyncReport;
@@ -60,7 +65,7 @@ SEC's files keep their stored name. Two requests in all, within the SEC's 10 req
           report = await syncCompanies(
             sources,
             {
-              fetch: (path, signal) => fetchSecFile(path, { baseUrl, userAgent }, signal),
+              fetch: (path, signal) => sec.get(path, signal),
               sink,
               signal: shutdown.signal,
               onProgress: (p) => progress.update(() => `${p.source}: ${formatBytes(p.bytes)}, ${p.lines} entries`),
@@ -80,6 +85,7 @@ SEC's files keep their stored name. Two requests in all, within the SEC's 10 req
       } finally {
         progress.done();
         shutdown.dispose();
+        sec.close();
         await pool.end();
       }
 
@@ -141,16 +147,6 @@ function parseSources(text: string): CompanySourceName[] {
   // Lookup first: the order of staging does not decide the winner (the store ranks sources), but the
   // big file then fails, if it fails, before the small one was fetched for nothing.
   return COMPANY_SOURCES.filter((s) => names.includes(s)).reverse();
-}
-
-function parseBaseUrl(text: string): string {
-  try {
-    const u = new URL(text);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
-    return text.replace(/\/+$/, '');
-  } catch {
-    throw usageError(`--base-url must be an http(s) URL, got "${text}"`);
-  }
 }
 
 /** Errors from pg itself (the server went away mid-sync) become exit 69 naming the address. */

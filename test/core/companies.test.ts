@@ -10,8 +10,6 @@ import {
   syncCompanies,
   type CompanyRecord,
 } from '../../src/core/companies.js';
-import { FindocError } from '../../src/core/errors.js';
-import { isSecHost, resolveUserAgent } from '../../src/core/user-agent.js';
 
 describe('company_tickers.json', () => {
   it('keeps the first entry of a CIK (the primary share class), upper-cases tickers, counts bad entries', () => {
@@ -88,25 +86,6 @@ describe('naming companies', () => {
     assert.equal(companyLabel(320193, { name: 'Apple Inc.', ticker: 'AAPL' }), 'Apple Inc. (AAPL)');
     assert.equal(companyLabel(1111, { name: 'ZÜRICH AG', ticker: null }), 'ZÜRICH AG');
     assert.equal(companyLabel(42, undefined), 'CIK 42');
-  });
-});
-
-describe('the SEC User-Agent rules', () => {
-  const ua = 'Sample Company Name admin@example.com';
-  it('flag > environment/config; required with an email for sec.gov only', () => {
-    assert.equal(resolveUserAgent('Flag Co a@b.io', ua, 'https://www.sec.gov', 'findoc/x'), 'Flag Co a@b.io');
-    assert.equal(resolveUserAgent(undefined, ua, 'https://www.sec.gov', 'findoc/x'), ua);
-    assert.equal(resolveUserAgent(undefined, undefined, 'http://127.0.0.1:8080', 'findoc/x'), 'findoc/x');
-    assert.ok(isSecHost('https://sec.gov/') && isSecHost('https://efts.sec.gov') && !isSecHost('https://notsec.gov'));
-  });
-
-  it('missing or without an email is a configuration error (exit 78) quoting an example', () => {
-    for (const value of [undefined, '  ', 'Just A Name']) {
-      assert.throws(
-        () => resolveUserAgent(value, undefined, 'https://www.sec.gov', 'findoc/x'),
-        (e: unknown) => e instanceof FindocError && e.exitCode === 78 && /Sample Company Name admin@example\.com/.test(`${e.message} ${e.details.hint}`),
-      );
-    }
   });
 });
 
