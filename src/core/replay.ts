@@ -76,7 +76,8 @@ export interface ReplaySummary {
   passes: number;
   /** Visits skipped by --start-at. */
   skipped: number;
-  /** Rejected rows over everything read, per reason (never sent). */
+  /** Rejected rows (never sent), per reason, over the files read to their end (a file cut short by --limit
+   *  or a signal is not counted: the input layer totals a file when it ends). */
   rejects: RejectLog;
   /** Original event seconds of the first and last visit sent (null when none). */
   firstEventSecond: number | null;
