@@ -10,6 +10,8 @@ import { doctorCommand } from './commands/doctor.js';
 import { downloadCommand } from './commands/download.js';
 import { generateCommand } from './commands/generate.js';
 import { replayCommand } from './commands/replay.js';
+import { streamCommand } from './commands/stream.js';
+import { topCommand } from './commands/top.js';
 import { ERROR_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { paint } from './output.js';
@@ -44,6 +46,8 @@ Examples:
 
   program.addCommand(doctorCommand());
   program.addCommand(replayCommand());
+  program.addCommand(streamCommand());
+  program.addCommand(topCommand());
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());

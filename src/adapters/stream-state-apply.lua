@@ -1,0 +1,157 @@
+-- Applies one batch of one Kafka partition to a findoc stream namespace, atomically with its offset.
+-- Key layout, TTLs and the exactly-once argument: docs/redis.md. Called by stream-state.ts (apply()).
+--
+-- Exactly-once effect: OFFSETS[topic:partition] is the last offset whose record has been counted. A
+-- batch covers offsets first … last of one partition, contiguous from the position the consumer fetched.
+--   last  <= stored   the whole batch was applied before (a redelivery): change nothing, return 0;
+--   first <= stored   part of it was: change nothing, return -1 and the stored offset — the caller
+--                     re-aggregates the records after it and calls again;
+--   otherwise         add every count below AND set the offset to `last`, in this one script: Redis runs
+--                     a script to the end before any other command, so a crash leaves either all of it
+--                     or none of it.
+--
+-- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
+--       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
+--       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
+-- ARGV  1 base ("<prefix>{<tag>}:")   2 "topic:partition"   3 first offset   4 last offset
+--       5 filter name   6 retention s   7 CIK horizon s   8 samples kept   9 records   10 visits
+--       11 filtered   12 rejected   13 latest event second of the batch ("" when it has no visit)
+--       then: n, n × (reason, count)          rejects per reason
+--             n, n × sample                   reject samples (JSON text)
+--             n, n × (cik member, visits)     all-time per CIK
+--             n, n × (second, visits, k, k × (cik member, visits))   per event second
+-- Returns {1, last, latest} applied | {0, stored, latest} duplicate | {-1, stored, latest} partial;
+-- an error "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
+
+local base = ARGV[1]
+local field = ARGV[2]
+local first = tonumber(ARGV[3])
+local last = tonumber(ARGV[4])
+local retention = tonumber(ARGV[6])
+local horizon = tonumber(ARGV[7])
+
+local storedFilter = redis.call('HGET', KEYS[1], 'filter')
+if storedFilter and storedFilter ~= ARGV[5] then
+  return redis.error_reply('FINDOC_FILTER_MISMATCH ' .. storedFilter)
+end
+
+local latest = tonumber(redis.call('HGET', KEYS[4], 'latest'))
+local stored = redis.call('HGET', KEYS[2], field)
+if stored then
+  stored = tonumber(stored)
+  if last <= stored then return {0, stored, latest or -1} end
+  if first <= stored then return {-1, stored, latest or -1} end
+end
+
+local clock = redis.call('TIME')
+local nowS = tonumber(clock[1])
+local nowMs = nowS * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+if not storedFilter then
+  redis.call('HSET', KEYS[1], 'filter', ARGV[5], 'layout', '1', 'created-ms', nowMs)
+end
+redis.call('HSET', KEYS[2], field, ARGV[4])
+redis.call('HSET', KEYS[3], field, nowMs)
+
+local records = tonumber(ARGV[9])
+local visits = tonumber(ARGV[10])
+redis.call('HINCRBY', KEYS[4], 'records', records)
+redis.call('HINCRBY', KEYS[4], 'visits', visits)
+redis.call('HINCRBY', KEYS[4], 'filtered', ARGV[11])
+redis.call('HINCRBY', KEYS[4], 'rejected', ARGV[12])
+redis.call('HSET', KEYS[4], 'updated-ms', nowMs)
+
+-- The latest event second only moves forward.
+local before = latest
+if ARGV[13] ~= '' then
+  local s = tonumber(ARGV[13])
+  if not latest or s > latest then
+    latest = s
+    redis.call('HSET', KEYS[4], 'latest', s)
+  end
+end
+
+local i = 14
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]); i = i + 2
+end
+n = tonumber(ARGV[i]); i = i + 1
+if n > 0 then
+  for _ = 1, n do
+    redis.call('LPUSH', KEYS[6], ARGV[i]); i = i + 1
+  end
+  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[8]) - 1)
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  redis.call('ZINCRBY', KEYS[7], ARGV[i + 1], ARGV[i]); i = i + 2
+end
+
+-- Per event second. A second at or before latest − retention is outside every bucket: its visits are
+-- "late" (the all-time counts above still have them). Per-CIK counts are kept only for the seconds the
+-- longest sliding window can reach (latest − horizon, latest].
+local late = 0
+local minutes = {}
+local seconds = {}
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local s = tonumber(ARGV[i])
+  local v = tonumber(ARGV[i + 1])
+  local k = tonumber(ARGV[i + 2])
+  i = i + 3
+  if s <= latest - retention then
+    late = late + v
+    i = i + 2 * k
+  else
+    local m = s - s % 60
+    redis.call('HINCRBY', base .. 'vps:' .. m, s - m, v)
+    minutes[m] = true
+    if s > latest - horizon then
+      local key = base .. 'sec:' .. s
+      for _ = 1, k do
+        redis.call('ZINCRBY', key, ARGV[i + 1], ARGV[i]); i = i + 2
+      end
+      seconds[s] = true
+    else
+      i = i + 2 * k
+    end
+  end
+end
+if late > 0 then redis.call('HINCRBY', KEYS[4], 'late', late) end
+
+-- Index and TTL of the keys written. The TTL is the event time the key has left before it leaves its
+-- horizon, plus one more horizon of grace (a stopped stream's last state stays readable that long); the
+-- expiry below removes keys by event time, the TTL bounds memory when the stream stops for good.
+for m in pairs(minutes) do
+  redis.call('ZADD', KEYS[9], m, m)
+  redis.call('EXPIRE', base .. 'vps:' .. m, m + 59 - latest + 2 * retention)
+end
+for s in pairs(seconds) do
+  redis.call('ZADD', KEYS[8], s, s)
+  redis.call('EXPIRE', base .. 'sec:' .. s, s - latest + 2 * horizon)
+end
+
+-- Expiry by event time, when the latest second moved: drop per-CIK sets at or before latest − horizon and
+-- minute hashes whose every second is at or before latest − retention. No write above touched them (they
+-- are older than what this batch may write), so nothing resurrects them.
+local function drop(index, upTo, prefix)
+  local old = redis.call('ZRANGEBYSCORE', index, '-inf', upTo)
+  for j = 1, #old, 500 do
+    local keys = {}
+    for q = j, math.min(j + 499, #old) do keys[#keys + 1] = prefix .. old[q] end
+    redis.call('UNLINK', unpack(keys))
+  end
+  if #old > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', upTo) end
+end
+if latest and (not before or latest > before) then
+  drop(KEYS[8], latest - horizon, base .. 'sec:')
+  drop(KEYS[9], latest - retention - 59, base .. 'vps:')
+end
+
+local ingest = base .. 'ingest:' .. nowS
+redis.call('HINCRBY', ingest, 'records', records)
+redis.call('HINCRBY', ingest, 'visits', visits)
+redis.call('EXPIRE', ingest, 120)
+
+return {1, last, latest or -1}

@@ -1,0 +1,413 @@
+/**
+ * The live state `findoc stream` keeps in Redis, and every read of it (`findoc top`, later `findoc watch`).
+ * The key layout, its TTLs, the Redis Cluster hash tag and the exactly-once argument are documented in
+ * docs/redis.md; the writes are one Lua script per batch (stream-state-apply.lua), the window reads one
+ * script per query (stream-state-top.lua).
+ *
+ * Keys of a namespace (prefix P, default "findoc:"; T = P without its trailing ":"):
+ *
+ *   P{T}:meta          hash   filter, layout, created-ms, retention-s
+ *   P{T}:offsets       hash   "topic:partition" → last applied offset          (the exactly-once marker)
+ *   P{T}:applied-at    hash   "topic:partition" → wall ms of its last apply
+ *   P{T}:totals        hash   records, visits, filtered, rejected, late, latest (event second), updated-ms
+ *   P{T}:rejects       hash   reason → records rejected
+ *   P{T}:samples       list   the 20 latest reject samples (JSON: topic, partition, offset, reason, text)
+ *   P{T}:top:all       zset   CIK (10 digits) → all-time visits
+ *   P{T}:sec:<s>       zset   CIK → visits in event second s            (kept for the last hour)
+ *   P{T}:vps:<m>       hash   s − m → visits in event second s, for the minute starting at m (retention)
+ *   P{T}:idx:sec       zset   s → s for every sec:<s> key that exists
+ *   P{T}:idx:vps       zset   m → m for every vps:<m> key that exists
+ *   P{T}:ingest:<t>    hash   records, visits applied during wall second t     (TTL 120 s)
+ *   P{T}:tmp           zset   scratch for window sums, deleted by the script that made it
+ */
+import type { Redis } from 'ioredis';
+import { usageError, configError, FindocError } from '../core/errors.js';
+import type { AppliedOffset } from '../core/lag.js';
+import type { BatchDelta, RejectedRecord, StreamRejectReason } from '../core/stream-batch.js';
+import {
+  LONGEST_WINDOW_SECONDS,
+  cikMember,
+  isoSecond,
+  memberCik,
+  topN,
+  windowSeconds,
+  type TopEntry,
+  type TopWindowName,
+} from '../core/windows.js';
+import { loadLua } from './redis.js';
+
+/** The hash tag and key names of one namespace. */
+export interface NamespaceKeys {
+  prefix: string;
+  /** "<prefix>{<tag>}:" — every key of the namespace starts with it. */
+  base: string;
+  meta: string;
+  offsets: string;
+  appliedAt: string;
+  totals: string;
+  rejects: string;
+  samples: string;
+  allTime: string;
+  secIndex: string;
+  vpsIndex: string;
+  tmp: string;
+}
+
+/** Reject samples kept in the namespace (newest first). */
+export const SAMPLES_KEPT = 20;
+/** Per-CIK per-second counts are kept this far behind the latest second: the longest window. */
+export const CIK_HORIZON_SECONDS = LONGEST_WINDOW_SECONDS;
+
+/**
+ * The keys of the namespace under `prefix`. The hash tag is the prefix without trailing colons, so every
+ * key of one namespace hashes to one Redis Cluster slot (scripts may touch several of them) while
+ * different namespaces spread over slots. Braces would change what Redis hashes, and glob characters what
+ * `--reset` matches: both are refused.
+ */
+export function namespaceKeys(prefix: string): NamespaceKeys {
+  const tag = prefix.replace(/:+$/, '');
+  if (tag === '' || /[{}*?[\]\\\s]/.test(prefix)) {
+    throw usageError(
+      `invalid --redis-prefix "${prefix}"`,
+      'use letters, digits and separators such as ":", "-", "_", "." (no braces, spaces or *?[]\\), e.g. findoc:',
+    );
+  }
+  const base = `${prefix}{${tag}}:`;
+  return {
+    prefix,
+    base,
+    meta: base + 'meta',
+    offsets: base + 'offsets',
+    appliedAt: base + 'applied-at',
+    totals: base + 'totals',
+    rejects: base + 'rejects',
+    samples: base + 'samples',
+    allTime: base + 'top:all',
+    secIndex: base + 'idx:sec',
+    vpsIndex: base + 'idx:vps',
+    tmp: base + 'tmp',
+  };
+}
+
+export type ApplyStatus = 'applied' | 'duplicate' | 'partial';
+
+export interface ApplyResult {
+  status: ApplyStatus;
+  /** After "applied": the batch's last offset; otherwise the offset already stored. */
+  offset: number;
+  /** The namespace's latest event second after the call (null: none yet). */
+  latest: number | null;
+}
+
+export interface TopResult {
+  window: TopWindowName;
+  /** The latest event second applied (null when the namespace is empty). */
+  asOf: number | null;
+  /** The window's last second (asOf unless asked otherwise). */
+  end: number | null;
+  entries: TopEntry[];
+  /**
+   * False when the window reaches further back than the per-CIK counts are kept (a window ending more
+   * than an hour minus its width before the latest second): its entries then miss the oldest seconds.
+   */
+  complete: boolean;
+}
+
+export interface VisitsPerSecond {
+  /** First and last second asked for; counts[i] is second from + i. */
+  from: number;
+  to: number;
+  counts: number[];
+  latest: number | null;
+  /** Seconds before this one are outside the retention and read as 0 (null: nothing retained yet). */
+  retainedFrom: number | null;
+}
+
+export interface PartitionProgress {
+  topic: string;
+  partition: number;
+  /** The last offset applied; the next record the group reads is offset + 1. */
+  offset: number;
+  appliedAt: string | null;
+}
+
+export interface StreamProgress {
+  prefix: string;
+  filter: string | null;
+  retentionSeconds: number | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  latestSecond: number | null;
+  latest: string | null;
+  records: number;
+  visits: number;
+  filtered: number;
+  rejected: number;
+  late: number;
+  rejects: Partial<Record<StreamRejectReason, number>>;
+  samples: RejectedRecord[];
+  partitions: PartitionProgress[];
+  /** Mean over the last `rateSeconds` whole wall seconds (every stream process of the namespace). */
+  ingest: { visitsPerSecond: number; recordsPerSecond: number; rateSeconds: number };
+}
+
+export interface ResetResult {
+  prefix: string;
+  deleted: number;
+  /** Keys deleted per kind: "sec" (per-second CIK sets), "vps" (visits per second), "ingest", "state". */
+  byKind: Record<string, number>;
+}
+
+const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
+const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
+
+type ScriptReply = (string | number | null | ScriptReply)[];
+interface StateScripts {
+  findocStreamApply(...args: (string | number)[]): Promise<[number, number, number]>;
+  findocStreamTop(...args: (string | number)[]): Promise<ScriptReply>;
+}
+
+/** The rates in progress are over this many whole wall seconds. */
+const RATE_SECONDS = 10;
+
+export class StreamState {
+  readonly keys: NamespaceKeys;
+  private readonly scripts: StateScripts;
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = namespaceKeys(prefix);
+    // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
+    if (!('findocStreamApply' in redis)) {
+      redis.defineCommand('findocStreamApply', { numberOfKeys: 9, lua: APPLY_LUA });
+      redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
+    }
+    this.scripts = redis as unknown as StateScripts;
+  }
+
+  /**
+   * Checks that this namespace may count under `filter` (exit 78 otherwise: one namespace never mixes
+   * filters; --reset starts it over) and records the retention readers mask with.
+   */
+  async prepare(filter: string, retentionSeconds: number): Promise<void> {
+    const stored = await this.redis.hget(this.keys.meta, 'filter');
+    if (stored !== null && stored !== filter) throw filterMismatch(this.keys.prefix, stored, filter);
+    await this.redis.hset(this.keys.meta, 'retention-s', retentionSeconds);
+  }
+
+  /** The last offset applied for a partition, or null when none was. */
+  async storedOffset(topic: string, partition: number): Promise<number | null> {
+    const v = await this.redis.hget(this.keys.offsets, `${topic}:${partition}`);
+    return v === null ? null : Number(v);
+  }
+
+  /** The last offset applied per partition of a topic. */
+  async readOffsets(topic: string): Promise<AppliedOffset[]> {
+    const all = await this.redis.hgetall(this.keys.offsets);
+    const out: AppliedOffset[] = [];
+    for (const [field, offset] of Object.entries(all)) {
+      const at = field.lastIndexOf(':');
+      if (field.slice(0, at) === topic) out.push({ partition: Number(field.slice(at + 1)), offset: Number(offset) });
+    }
+    return out.sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Applies a batch with its offsets, exactly once (see stream-state-apply.lua). */
+  async apply(delta: BatchDelta, filter: string, retentionSeconds: number): Promise<ApplyResult> {
+    const k = this.keys;
+    const args: (string | number)[] = [
+      k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex,
+      k.base, `${delta.topic}:${delta.partition}`, delta.firstOffset, delta.lastOffset, filter, retentionSeconds,
+      CIK_HORIZON_SECONDS, SAMPLES_KEPT, delta.records, delta.visits, delta.filtered, delta.rejected,
+      delta.maxSecond === null ? '' : delta.maxSecond,
+    ];
+    const reasons = Object.entries(delta.rejects);
+    args.push(reasons.length);
+    for (const [reason, n] of reasons) args.push(reason, n as number);
+    args.push(delta.samples.length);
+    for (const s of delta.samples) args.push(JSON.stringify(s));
+    args.push(delta.ciks.length);
+    for (let i = 0; i < delta.ciks.length; i++) args.push(cikMember(delta.ciks[i]), delta.cikVisits[i]);
+    args.push(delta.seconds.length);
+    for (const s of delta.seconds) {
+      args.push(s.second, s.visits, s.ciks.length);
+      for (let i = 0; i < s.ciks.length; i++) args.push(cikMember(s.ciks[i]), s.counts[i]);
+    }
+    let reply: [number, number, number];
+    try {
+      reply = await this.scripts.findocStreamApply(...args);
+    } catch (e) {
+      const m = /FINDOC_FILTER_MISMATCH (\S+)/.exec(String((e as Error)?.message));
+      if (m) throw filterMismatch(this.keys.prefix, m[1], filter);
+      throw e;
+    }
+    const [code, offset, latest] = reply;
+    return { status: code === 1 ? 'applied' : code === 0 ? 'duplicate' : 'partial', offset: Number(offset), latest: latest < 0 ? null : Number(latest) };
+  }
+
+  /**
+   * Top `limit` CIKs over a window ending at the latest second (or at `end`), sorted by visits desc then
+   * CIK asc. Exact: the sum of the per-second counts of the seconds the window covers (windows.ts).
+   */
+  async readTop(window: TopWindowName, limit: number, options: { end?: number } = {}): Promise<TopResult> {
+    const reply = await this.top(window, options.end, limit, []);
+    if (reply === null) return { window, asOf: null, end: null, entries: [], complete: true };
+    const flat = reply.values as string[];
+    const entries: TopEntry[] = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push({ cik: memberCik(flat[i]), visits: Number(flat[i + 1]) });
+    return { window, asOf: reply.latest, end: reply.end, entries: topN(entries, limit), complete: reply.complete };
+  }
+
+  /** Visits of the given CIKs over a window (0 for a CIK without visits), e.g. the window before the current one. */
+  async readWindowVisits(window: TopWindowName, ciks: readonly number[], options: { end?: number } = {}): Promise<Map<number, number>> {
+    const out = new Map<number, number>(ciks.map((c) => [c, 0]));
+    if (ciks.length === 0) return out;
+    const reply = await this.top(window, options.end, null, ciks.map(cikMember));
+    if (reply === null) return out;
+    reply.values.forEach((v, i) => out.set(ciks[i], v === null ? 0 : Number(v)));
+    return out;
+  }
+
+  /** Runs the window script: the top `limit` entries, or (limit null) the visits of `members`. */
+  private async top(window: TopWindowName, end: number | undefined, limit: number | null, members: string[]) {
+    const k = this.keys;
+    const width = windowSeconds(window) ?? 0;
+    const reply = await this.scripts.findocStreamTop(
+      k.totals, k.secIndex, k.allTime, k.tmp, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
+    );
+    if (reply.length === 0) return null;
+    const latest = Number(reply[0]);
+    const stop = Number(reply[1]);
+    return {
+      latest,
+      end: stop,
+      complete: width === 0 || stop - width + 1 > latest - CIK_HORIZON_SECONDS,
+      values: reply[3] as (string | null)[],
+    };
+  }
+
+  /** Visits per event second from … to (both included), zero-filled. */
+  async readVisitsPerSecond(from: number, to: number): Promise<VisitsPerSecond> {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && to >= from)) throw new RangeError(`bad second range ${from}…${to}`);
+    if (to - from >= 7 * 86_400) throw new RangeError('readVisitsPerSecond: at most 7 days at once');
+    const counts = new Array<number>(to - from + 1).fill(0);
+    const pipeline = this.redis.pipeline();
+    pipeline.hget(this.keys.totals, 'latest');
+    pipeline.hget(this.keys.meta, 'retention-s');
+    const minutes: number[] = [];
+    for (let m = from - mod(from, 60); m <= to; m += 60) {
+      minutes.push(m);
+      pipeline.hgetall(this.keys.base + 'vps:' + m);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [e] of replies) if (e) throw e;
+    const latestText = replies[0][1] as string | null;
+    const retentionText = replies[1][1] as string | null;
+    const latest = latestText === null ? null : Number(latestText);
+    const retainedFrom = latest === null || retentionText === null ? null : latest - Number(retentionText) + 1;
+    minutes.forEach((m, j) => {
+      const hash = replies[j + 2][1] as Record<string, string>;
+      for (const [offset, n] of Object.entries(hash)) {
+        const s = m + Number(offset);
+        if (s >= from && s <= to && (retainedFrom === null || s >= retainedFrom)) counts[s - from] = Number(n);
+      }
+    });
+    return { from, to, counts, latest, retainedFrom };
+  }
+
+  /** Everything a dashboard shows about the stream itself; consumer lag: see core/lag.ts with the topic's end offsets. */
+  async readProgress(): Promise<StreamProgress> {
+    const k = this.keys;
+    const [seconds] = await this.redis.time();
+    const now = Number(seconds);
+    const p = this.redis.pipeline();
+    p.hgetall(k.meta);
+    p.hgetall(k.totals);
+    p.hgetall(k.rejects);
+    p.lrange(k.samples, 0, -1);
+    p.hgetall(k.offsets);
+    p.hgetall(k.appliedAt);
+    for (let t = now - RATE_SECONDS; t < now; t++) p.hgetall(k.base + 'ingest:' + t);
+    const replies = (await p.exec()) ?? [];
+    for (const [e] of replies) if (e) throw e;
+    const [meta, totals, rejects, samples, offsets, appliedAt] = replies.map((r) => r[1]) as [
+      Record<string, string>, Record<string, string>, Record<string, string>, string[], Record<string, string>, Record<string, string>,
+    ];
+    let visits = 0;
+    let records = 0;
+    for (const r of replies.slice(6)) {
+      const h = r[1] as Record<string, string>;
+      visits += Number(h.visits ?? 0);
+      records += Number(h.records ?? 0);
+    }
+    const num = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+    const latestSecond = totals.latest === undefined ? null : Number(totals.latest);
+    const ms = (v: string | undefined) => (v === undefined ? null : new Date(Number(v)).toISOString());
+    return {
+      prefix: k.prefix,
+      filter: meta.filter ?? null,
+      retentionSeconds: meta['retention-s'] === undefined ? null : Number(meta['retention-s']),
+      createdAt: ms(meta['created-ms']),
+      updatedAt: ms(totals['updated-ms']),
+      latestSecond,
+      latest: latestSecond === null ? null : isoSecond(latestSecond),
+      records: num(totals.records),
+      visits: num(totals.visits),
+      filtered: num(totals.filtered),
+      rejected: num(totals.rejected),
+      late: num(totals.late),
+      rejects: Object.fromEntries(Object.entries(rejects).map(([r, n]) => [r, Number(n)])) as Partial<Record<StreamRejectReason, number>>,
+      samples: samples.map((s) => JSON.parse(s) as RejectedRecord),
+      partitions: Object.entries(offsets)
+        .map(([field, offset]) => {
+          const at = field.lastIndexOf(':');
+          return { topic: field.slice(0, at), partition: Number(field.slice(at + 1)), offset: Number(offset), appliedAt: ms(appliedAt[field]) };
+        })
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+      ingest: { visitsPerSecond: visits / RATE_SECONDS, recordsPerSecond: records / RATE_SECONDS, rateSeconds: RATE_SECONDS },
+    };
+  }
+
+  /** Did any stream process apply a batch to this namespace in the last `seconds`? */
+  async activeWithin(seconds: number): Promise<boolean> {
+    const [updated, [now]] = await Promise.all([this.redis.hget(this.keys.totals, 'updated-ms'), this.redis.time()]);
+    return updated !== null && Number(now) * 1000 - Number(updated) < seconds * 1000;
+  }
+
+  /**
+   * Deletes every key of this namespace — and only those: SCAN MATCH "<prefix>{<tag>}:*" (the prefix is
+   * free of glob characters, see namespaceKeys), UNLINK in slices.
+   */
+  async reset(): Promise<ResetResult> {
+    const byKind: Record<string, number> = { sec: 0, vps: 0, ingest: 0, state: 0 };
+    let deleted = 0;
+    let cursor = '0';
+    const base = this.keys.base;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      deleted += await this.redis.unlink(...keys);
+      for (const key of keys) {
+        const kind = /^(sec|vps|ingest):/.exec(key.slice(base.length))?.[1] ?? 'state';
+        byKind[kind]++;
+      }
+    } while (cursor !== '0');
+    return { prefix: this.keys.prefix, deleted, byKind };
+  }
+}
+
+function filterMismatch(prefix: string, stored: string, wanted: string): FindocError {
+  return configError(
+    `the Redis namespace "${prefix}" counts visits under filter "${stored}", not "${wanted}"`,
+    '--filter / --exclude-crawlers',
+    `use the same filter, another --redis-prefix, or --reset to start "${prefix}" over under "${wanted}"`,
+  );
+}
+
+function mod(a: number, m: number): number {
+  const r = a % m;
+  return r < 0 ? r + m : r;
+}
