@@ -1,0 +1,137 @@
+/**
+ * Visits per second of one day (DESIGN §2): the zero-filled vector of 86,400 counts that batch stores per
+ * day and filter, and from which the percentile bands are computed.
+ *
+ * One file is one day: its *file date* (the YYYYMMDD in its name, visit.ts). Each visit of the file is
+ * either
+ *
+ *   counted      its event time falls on the file date and the filter keeps it: counts[second of day] += 1;
+ *   filtered     its event time falls on the file date and the filter drops it (--filter, filter.ts);
+ *   other-day    its event time (the row's own `date`) is another day than the file's.
+ *
+ * Why other-day rows are not counted under their own day: a day's counts are replaced atomically as one
+ * unit, from one file. Counting a stray row of file A under day B would make B's counts depend on which
+ * files were loaded and in what order, and re-loading B from its own file would silently drop it again.
+ * Real SEC files hold a single date, so such rows signal a damaged or mislabelled file: they are kept out
+ * of the counts but never dropped silently — counted per date, the first few kept as samples (line and
+ * date), stored with the day and reported. `filtered` is counted after the day check, so
+ * counted + filtered + otherDay = the file's visits (valid rows).
+ *
+ * Pure and synchronous: feed it the batches of one file (readSource) in any grouping.
+ */
+import { SECONDS_PER_DAY, dayStart, formatDay, type VisitBatch } from './visit.js';
+import type { VisitFilter } from './filter.js';
+
+/** A visit of another day than its file's, kept as an example for the report. */
+export interface OtherDaySample {
+  /** Line number in the file. */
+  line: number;
+  /** The row's own day, YYYY-MM-DD. */
+  date: string;
+}
+
+/** What a day's counting found besides the counts (stored with the day, printed by batch). */
+export interface DayCountSummary {
+  /** The file date the counts are for. */
+  day: string;
+  /** Filter name (filter.ts): "all", "crawlers", … */
+  filter: string;
+  /** Visits counted: the sum of the 86,400 counts. */
+  visits: number;
+  /** Visits of the day dropped by the filter. */
+  filtered: number;
+  /** Visits whose event time is not on the file date (not counted; see the header comment). */
+  otherDay: number;
+  /** otherDay by the rows' own day, YYYY-MM-DD → visits. */
+  otherDays: Record<string, number>;
+  otherDaySamples: OtherDaySample[];
+  /** Seconds of the day with at least one counted visit. */
+  busySeconds: number;
+  /** The busiest second: its index and count (second 0 with 0 visits for an empty day). */
+  peakSecond: number;
+  peakVisits: number;
+}
+
+export interface DayCounterOptions {
+  /** Other-day samples kept (default 10). */
+  maxSamples?: number;
+}
+
+export class DayCounter {
+  /** Zero-filled visits per second of day: counts[s] for s = 0 … 86,399. */
+  readonly counts = new Int32Array(SECONDS_PER_DAY);
+  readonly day: string;
+  readonly filter: VisitFilter;
+  private readonly start: number;
+  private readonly maxSamples: number;
+  private filtered = 0;
+  private otherDay = 0;
+  private readonly otherDays = new Map<string, number>();
+  private readonly samples: OtherDaySample[] = [];
+
+  constructor(day: string, filter: VisitFilter, options: DayCounterOptions = {}) {
+    const start = dayStart(day);
+    if (Number.isNaN(start)) throw new RangeError(`not a day: ${day}`);
+    this.day = day;
+    this.filter = filter;
+    this.start = start;
+    this.maxSamples = Math.max(0, options.maxSamples ?? 10);
+  }
+
+  /** Counts the visits of one batch. */
+  add(batch: VisitBatch): void {
+    const counts = this.counts;
+    const second = batch.second;
+    const start = this.start;
+    const n = batch.length;
+    // Two loops rather than one with a branch on the filter: the common "all" filter then runs the
+    // tightest loop the parser's rate allows (bench/batch.ts).
+    if (this.filter.rules.length === 0) {
+      for (let i = 0; i < n; i++) {
+        const s = second[i] - start;
+        if (s >= 0 && s < SECONDS_PER_DAY) counts[s]++;
+        else this.addOtherDay(batch, i);
+      }
+    } else {
+      const keep = this.filter.keep;
+      for (let i = 0; i < n; i++) {
+        const s = second[i] - start;
+        if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
+        else if (keep(batch, i)) counts[s]++;
+        else this.filtered++;
+      }
+    }
+  }
+
+  private addOtherDay(batch: VisitBatch, i: number): void {
+    this.otherDay++;
+    const date = formatDay(batch.second[i]);
+    this.otherDays.set(date, (this.otherDays.get(date) ?? 0) + 1);
+    if (this.samples.length < this.maxSamples) this.samples.push({ line: batch.lineNumber[i], date });
+  }
+
+  summary(): DayCountSummary {
+    const counts = this.counts;
+    let visits = 0;
+    let busy = 0;
+    let peakSecond = 0;
+    for (let s = 0; s < SECONDS_PER_DAY; s++) {
+      const c = counts[s];
+      visits += c;
+      if (c > 0) busy++;
+      if (c > counts[peakSecond]) peakSecond = s;
+    }
+    return {
+      day: this.day,
+      filter: this.filter.name,
+      visits,
+      filtered: this.filtered,
+      otherDay: this.otherDay,
+      otherDays: Object.fromEntries([...this.otherDays].sort(([a], [b]) => (a < b ? -1 : 1))),
+      otherDaySamples: this.samples.map((s) => ({ ...s })),
+      busySeconds: busy,
+      peakSecond,
+      peakVisits: counts[peakSecond],
+    };
+  }
+}

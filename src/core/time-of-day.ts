@@ -1,0 +1,17 @@
+/**
+ * Seconds of the day as users write them (`findoc bands --at 14:30:00`): HH:MM:SS or HH:MM, 00:00:00 …
+ * 23:59:59 (UTC, as the logs are). visit.ts's formatTime writes them back.
+ */
+import { usageError } from './errors.js';
+
+/** "14:30:05" → 52205; "14:30" → 52200. Throws FINDOC_USAGE naming the flag. */
+export function parseTimeOfDay(text: string, flag: string): number {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+  const h = m ? Number(m[1]) : NaN;
+  const min = m ? Number(m[2]) : NaN;
+  const s = m?.[3] !== undefined ? Number(m[3]) : 0;
+  if (!m || h > 23 || min > 59 || s > 59) {
+    throw usageError(`${flag} ${text} is not a time of day`, 'write HH:MM:SS (UTC), 00:00:00 … 23:59:59');
+  }
+  return h * 3600 + min * 60 + s;
+}
