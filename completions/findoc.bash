@@ -19,8 +19,16 @@ _findoc() {
 }
 _findoc_words() {
   case "$1" in
-    '') words='doctor completion --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
+    '') words='doctor replay stream top download generate companies completion --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     'doctor') words='--json --timeout --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--timeout --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'replay') words='--from --to --topic --partitions --speed --rate --max --loop --limit --start-at --strict --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--from --to --topic --partitions --speed --rate --limit --start-at --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'stream') words='--topic --group --redis-prefix --retention --filter --exclude-crawlers --from --max-future --partitions --reset --until-end --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--topic --group --redis-prefix --retention --filter --from --max-future --partitions --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'top') words='--window --limit --redis-prefix --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--window --limit --redis-prefix --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'download') words='--date --from --to --to-s3 --to-dir --base-url --user-agent --concurrency --max-rps --retries --timeout --no-gzip --gzip-level --force --allow-missing --list --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--date --from --to --to-s3 --to-dir --base-url --user-agent --concurrency --max-rps --retries --timeout --gzip-level --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'generate') words='--date --from --to --rows-per-day --day-variation --seed --format --out --to-s3 --hot --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--date --from --to --rows-per-day --day-variation --seed --format --out --to-s3 --hot --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'companies') words='sync show --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'companies sync') words='--base-url --user-agent --sources --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--base-url --user-agent --sources --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'companies show') words='--schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'completion') words='--write --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--write --config --brokers --redis-url --database-url --s3-endpoint' ;;
     *) return 1 ;;
   esac
