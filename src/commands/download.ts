@@ -6,23 +6,15 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
 import { HttpClient } from '../adapters/http.js';
 import { ObjectStore, parseS3Url } from '../adapters/s3.js';
-import { downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
+import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
 import { FindocError, usageError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
-import { SEC_BASE_URL, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, requestedDays, storedName } from '../core/sec-urls.js';
+import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, requestedDays, storedName } from '../core/sec-urls.js';
 import { Progress, formatBytes, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
-/** The SEC's fair-access ceiling (DESIGN §1). */
-const SEC_MAX_RPS = 10;
-/**
- * The limiter counts starts on our clock; the server counts arrivals on its own. Connection setup and
- * scheduling delays can bring two starts ~1 s apart closer together on arrival, so the window is 10%
- * longer than a second: the server never sees more than the limit in any second of its own.
- */
-const RATE_WINDOW_MS = 1100;
 /** Sent to hosts other than sec.gov when no User-Agent is configured. */
 const FALLBACK_USER_AGENT = 'findoc (EDGAR log downloader)';
 
@@ -98,7 +90,6 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
       const started = performance.now();
       let result;
       try {
-        await store.prepare();
         result = await downloadDays(
           {
             dates,
@@ -111,7 +102,7 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
             retry: { ...DEFAULT_RETRY, attempts: retries + 1 },
             idleTimeoutMs: timeoutSeconds * 1000,
           },
-          { http, store, limiter: new RateLimiter(maxRps, RATE_WINDOW_MS) },
+          { http, store, limiter: new RateLimiter(maxRps, REQUEST_WINDOW_MS) },
           {
             onProgress: (p) => progress.update(() => progressLine(p, started)),
             onRetry: (date, attempt, delay, reason) => {

@@ -22,6 +22,9 @@ import { dayStart } from './visit.js';
 
 export const SEC_BASE_URL = 'https://www.sec.gov/dera/data/Public-EDGAR-log-file-data';
 
+/** The SEC's fair-access ceiling: requests per second from one client (DESIGN §1). */
+export const SEC_MAX_RPS = 10;
+
 /** A bound on one run's range, to catch a mistyped year (--from 2003-01-01 --to 2107-06-30). */
 export const MAX_DAYS = 20_000;
 

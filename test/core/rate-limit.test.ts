@@ -47,35 +47,43 @@ describe('RateLimiter', () => {
     );
     assert.equal(starts.length, 1000);
     assert.equal(maxInWindow(starts, 1000), 10);
-    // And it is not stricter than asked: 1000 starts at 10/s take 99 s (the first 10 go at once).
-    assert.equal(Math.max(...starts), 99_000);
+    // And it is not stricter than asked: 1000 starts at 10/s take 99.9 s.
+    assert.equal(Math.max(...starts), 99_900);
   });
 
-  it('allows a burst of N at once but no burst across a window boundary (sliding, not per-second counting)', async () => {
+  it('spaces starts evenly: no burst at the start, none across a window boundary, none after a quiet period', async () => {
     const clock = new VirtualClock();
     const limiter = new RateLimiter(5, 1000, clock);
     clock.t = 900;
     const starts: number[] = [];
-    for (let k = 0; k < 10; k++) {
+    for (let k = 0; k < 7; k++) {
       await limiter.acquire();
       starts.push(clock.now());
     }
-    // A fixed per-second counter would let five start at 900 ms and five more at 1000 ms.
-    assert.deepEqual(starts, [900, 900, 900, 900, 900, 1900, 1900, 1900, 1900, 1900]);
+    // A per-second counter would let five start at 900 ms and five more at 1000 ms.
+    assert.deepEqual(starts, [900, 1100, 1300, 1500, 1700, 1900, 2100]);
+    clock.t = 10_000;
+    await limiter.acquire();
+    assert.equal(clock.now(), 10_000, 'after a quiet period the next request goes at once');
+    await limiter.acquire();
+    assert.equal(clock.now(), 10_200, '… and the one after it waits its interval');
   });
 
-  it('spaces starts after an idle period correctly: old starts stop counting once a window old', async () => {
-    const clock = new VirtualClock();
-    const limiter = new RateLimiter(2, 1000, clock);
-    await limiter.acquire(); // 0
-    clock.t = 600;
-    await limiter.acquire(); // 600
-    await limiter.acquire(); // waits for 0 + 1000
-    assert.equal(clock.now(), 1000);
-    clock.t = 5000;
-    await limiter.acquire();
-    await limiter.acquire();
-    assert.equal(clock.now(), 5000, 'after a quiet period two may go at once again');
+  it('holds for limits that do not divide the window (no float rounding past the limit)', async () => {
+    for (const [limit, windowMs] of [
+      [3, 1000],
+      [7, 1000],
+      [10, 1100],
+    ]) {
+      const clock = new VirtualClock();
+      const limiter = new RateLimiter(limit, windowMs, clock);
+      const starts: number[] = [];
+      for (let k = 0; k < 500; k++) {
+        await limiter.acquire();
+        starts.push(clock.now());
+      }
+      assert.equal(maxInWindow(starts, windowMs), limit, `${limit} per ${windowMs} ms`);
+    }
   });
 
   it('serves callers in arrival order', async () => {
