@@ -23,12 +23,24 @@
  *   Per partition: the topic's high watermark minus the stream group's next offset, i.e. records produced
  *   and not yet applied. Shown per partition when they fit, else as a total.
  */
+import { companyLabel } from './companies.js';
+import { usageError } from './errors.js';
 import type { Band, Temperature, VisitSeries } from './temperature.js';
-import { secondOfDay, visitsAt } from './temperature.js';
+import { secondOfDay, temperature, visitsAt } from './temperature.js';
 
 export const WINDOWS = ['10s', '1m', '5m', '1h'] as const;
 export type TopWindow = (typeof WINDOWS)[number];
 export const WINDOW_SECONDS: Record<TopWindow, number> = { '10s': 10, '1m': 60, '5m': 300, '1h': 3600 };
+
+/** "90s", "5m", "1h", "500ms" or a bare number of seconds → seconds, checked against [min, max]. */
+export function parseDuration(flag: string, text: string, min: number, max: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/.exec(text.trim());
+  if (!m) throw usageError(`${flag} must be a duration like 500ms, 90s, 5m or 1h, got "${text}"`);
+  const unit = m[2] ?? 's';
+  const seconds = Number(m[1]) * (unit === 'ms' ? 0.001 : unit === 's' ? 1 : unit === 'h' ? 3600 : 60);
+  if (!(seconds >= min && seconds <= max)) throw usageError(`${flag} must be between ${spanWords(min)} and ${spanWords(max)}, got "${text}"`);
+  return seconds;
+}
 
 export function nextWindow(w: TopWindow): TopWindow {
   return WINDOWS[(WINDOWS.indexOf(w) + 1) % WINDOWS.length];
@@ -66,6 +78,18 @@ export function risingFastest(entries: readonly TopEntry[], total: number, previ
     if (gain >= RISING_MIN_GAIN) out.push({ cik: e.cik, gain });
   }
   return out.sort((a, b) => b.gain - a.gain || a.cik - b.cik).slice(0, RISING_MAX);
+}
+
+/**
+ * The "previous window" of rising fastest (risingFastest above): the W seconds before the window, for the
+ * windows whose previous one is still within the hour of per-second per-CIK counts the stream keeps. For
+ * 1 h it is not, so the 1 h table compares the whole hour with its last 5 minutes instead: "now" is
+ * [T − 299, T], "before" the hour [T − 3599, T].
+ */
+export function risingComparison(window: TopWindow, T: number): { now?: { window: TopWindow; from: number; to: number }; before: { window: TopWindow; end: number; from: number; to: number } } {
+  const w = WINDOW_SECONDS[window];
+  if (window === '1h') return { now: { window: '5m', from: T - 299, to: T }, before: { window: '1h', end: T, from: T - w + 1, to: T } };
+  return { before: { window, end: T - w, from: T - 2 * w + 1, to: T - w } };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -106,6 +130,8 @@ export function formatDataAge(latestSecond: number | null, nowMs: number): strin
 
 export interface PartitionLag {
   partition: number;
+  /** Set only when the stream reads several topics. */
+  topic?: string;
   /** null when the topic's end offset is not known. */
   lag: number | null;
 }
@@ -118,7 +144,7 @@ export function formatLag(partitions: readonly PartitionLag[], width = 60): stri
   const known = partitions.filter((p) => p.lag !== null);
   const total = known.reduce((a, p) => a + (p.lag as number), 0);
   const sorted = [...partitions].sort((a, b) => a.partition - b.partition);
-  const each = `lag ${sorted.map((p) => `p${p.partition} ${p.lag === null ? '?' : formatCount(p.lag)}`).join(' · ')}`;
+  const each = `lag ${sorted.map((p) => `${p.topic ? p.topic + '/' : ''}p${p.partition} ${p.lag === null ? '?' : formatCount(p.lag)}`).join(' · ')}`;
   if (each.length <= width) return each;
   const unknown = partitions.length - known.length;
   return `lag ${formatCount(total)} (${partitions.length} partitions${unknown > 0 ? `, ${unknown} unknown` : ''})`;
@@ -142,7 +168,7 @@ export interface ChartSeries {
   p25: number[];
   p75: number[];
   p95: number[];
-  /** Whether any band value is known (else the band lines are left out). */
+  /** Whether every point has its band (else the band lines are left out rather than drawn with holes). */
   hasBands: boolean;
   maxY: number;
 }
@@ -155,6 +181,7 @@ export function chartSeries(series: VisitSeries, latest: number, span: number, b
   const bucket = Math.max(1, Math.ceil(span / Math.max(2, maxPoints)));
   const first = latest - span + 1;
   const out: ChartSeries = { x: [], visits: [], p25: [], p75: [], p95: [], hasBands: false, maxY: 0 };
+  if (span <= 0) return out;
   for (let start = first; start <= latest; start += bucket) {
     const end = Math.min(latest, start + bucket - 1);
     const n = end - start + 1;
@@ -178,8 +205,8 @@ export function chartSeries(series: VisitSeries, latest: number, span: number, b
     out.p25.push(banded ? p25 / n : NaN);
     out.p75.push(banded ? p75 / n : NaN);
     out.p95.push(banded ? p95 / n : NaN);
-    if (banded) out.hasBands = true;
   }
+  out.hasBands = out.p25.length > 0 && out.p25.every((y) => !Number.isNaN(y));
   for (const arr of [out.visits, out.p95]) for (const y of arr) if (Number.isFinite(y) && y > out.maxY) out.maxY = y;
   return out;
 }
@@ -197,20 +224,50 @@ export const TEMPERATURE_WORDS: Record<Temperature['level'], string> = {
 
 const TREND_ARROWS = { rising: '↑ rising', falling: '↓ falling', steady: '→ steady', unknown: '' } as const;
 
-/** The temperature box's lines (plain text; the view adds colour from `level`). */
+/**
+ * The temperature box's lines (plain text; the view adds colour from `level`): the level, then a small
+ * thermometer — the band lines from p95 down to p25 with the current rate placed among them — the day set,
+ * the seconds measured and the trend. E.g.
+ *
+ *   HOT
+ *   ▶ now   61.3/s
+ *     p95   60.0
+ *     p75   40.0
+ *     p25   20.0
+ *   set "default", same seconds
+ *   of day 13:09:37–13:09:46
+ *   → steady
+ */
 export function temperatureLines(t: Temperature, setName: string, missingBandsReason?: string): string[] {
   const lines = [TEMPERATURE_WORDS[t.level]];
   if (t.rate === null) return [...lines, 'waiting for the stream'];
-  lines.push(`${formatRatePerSecond(t.rate)} visits/s (last 10 s)`);
+  const now = `▶ now  ${formatRatePerSecond(t.rate).padStart(6)}/s`;
   if (t.band) {
-    lines.push(`p25 ${formatRatePerSecond(t.band.p25)} · p75 ${formatRatePerSecond(t.band.p75)} · p95 ${formatRatePerSecond(t.band.p95)}`);
-    lines.push(`vs "${setName}" at ${clockTime(t.from as number)}–${clockTime(t.to as number)}`);
+    const marks: [string, number][] = [
+      ['p95', t.band.p95],
+      ['p75', t.band.p75],
+      ['p25', t.band.p25],
+    ];
+    let placed = false;
+    for (const [name, value] of marks) {
+      // The rate goes above the first line it exceeds (above p95 = hot, …), matching classify().
+      const above = name === 'p25' ? t.rate >= value : t.rate > value;
+      if (!placed && above) {
+        lines.push(now);
+        placed = true;
+      }
+      lines.push(`  ${name}  ${formatRatePerSecond(value).padStart(6)}`);
+    }
+    if (!placed) lines.push(now);
+    lines.push(`set "${setName}", same seconds`);
+    lines.push(`of day ${clockTime(t.from as number)}–${clockTime(t.to as number)}`);
   } else {
+    lines.push(now);
     lines.push(missingBandsReason ?? `no bands for "${setName}" at these seconds`);
   }
   if (t.trend.direction !== 'unknown') {
     const rel = t.trend.relative === null ? '' : ` (${t.trend.relative >= 0 ? '+' : ''}${(100 * t.trend.relative).toFixed(0)}%)`;
-    lines.push(`${TREND_ARROWS[t.trend.direction]}${t.trend.direction === 'steady' ? '' : rel}`);
+    lines.push(`${TREND_ARROWS[t.trend.direction]}${t.trend.direction === 'steady' ? '' : rel}, last 10 s`);
   }
   return lines;
 }
@@ -231,4 +288,116 @@ export function topRows(entries: readonly TopEntry[], label: (cik: number) => st
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length <= width ? text : text.slice(0, Math.max(0, width - 1)) + '…';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The whole screen
+
+/** A service the dashboard reads, when it did not answer at the last refresh. */
+export interface ServiceDown {
+  service: string;
+  address: string;
+  /** Wall-clock ms of the first failed read in a row. */
+  since: number;
+  error: string;
+}
+
+/** Everything one refresh read (src/watch/source.ts). Fields keep their last value while a service is down. */
+export interface WatchSnapshot {
+  /** Wall-clock ms of the read. */
+  now: number;
+  /** T: the latest event second applied by the stream; null before any. */
+  latest: number | null;
+  /** Visits per second covering at least [T − span − 20, T]. */
+  series: VisitSeries;
+  bandAt: (secondOfDay: number) => Band | undefined;
+  /** Why there are no bands, when there are none ("no day set "x": run findoc batch …"). */
+  bandsNote?: string;
+  setName: string;
+  topAll: readonly TopEntry[];
+  window: TopWindow;
+  topWindow: readonly TopEntry[];
+  /**
+   * Rising fastest (see risingFastest): visits of everyone "now" and "before", and the listed companies'
+   * visits before. "Now" is the window itself unless `risingNow` gives the listed companies' visits over a
+   * shorter recent part of it (the 1 h window: its last 5 minutes, src/watch/source.ts).
+   */
+  windowTotal: number;
+  risingNow?: ReadonlyMap<number, number>;
+  previous: ReadonlyMap<number, number>;
+  previousTotal: number;
+  names: ReadonlyMap<number, { name: string; ticker: string | null }>;
+  partitions: readonly PartitionLag[];
+  /** Visits applied per second of wall time by the stream, lately; null when unknown. */
+  ingestRate: number | null;
+  down: readonly ServiceDown[];
+}
+
+export type Tone = 'normal' | 'good' | 'warn' | 'bad' | 'dim';
+
+export interface StatusPart {
+  text: string;
+  tone: Tone;
+}
+
+export interface TopTable {
+  title: string;
+  rows: TopRow[];
+}
+
+export interface DashboardView {
+  chartTitle: string;
+  chart: ChartSeries | null;
+  level: Temperature['level'];
+  temperature: string[];
+  topAll: TopTable;
+  topWindow: TopTable;
+  status: StatusPart[];
+}
+
+export interface ViewOptions {
+  span: number;
+  maxPoints: number;
+  paused: boolean;
+  /** Characters available for the lag part of the status line. */
+  lagWidth?: number;
+}
+
+const WINDOW_WORDS: Record<TopWindow, string> = { '10s': '10 s', '1m': '1 min', '5m': '5 min', '1h': '1 h' };
+
+export function spanWords(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
+  const label = (cik: number) => companyLabel(cik, s.names.get(cik));
+  const t = temperature(s.series, s.latest, s.bandAt);
+  const chart = s.latest === null ? null : chartSeries(s.series, s.latest, o.span, s.bandAt, o.maxPoints);
+  const range = s.latest === null ? '' : ` ${clockTime(s.latest - o.span + 1)}–${clockTime(s.latest)} UTC`;
+  const bands = chart?.hasBands ? ` vs p25/p75/p95 of "${s.setName}"` : s.bandsNote ? ` (${s.bandsNote})` : ` (no bands for "${s.setName}")`;
+  const nowEntries = s.risingNow ? s.topWindow.map((e) => ({ cik: e.cik, visits: s.risingNow?.get(e.cik) ?? 0 })) : s.topWindow;
+  const rising = risingFastest(nowEntries, s.windowTotal, s.previous, s.previousTotal);
+
+  const status: StatusPart[] = [];
+  if (o.paused) status.push({ text: 'PAUSED (p resumes)', tone: 'warn' });
+  for (const d of s.down) {
+    status.push({ text: `${d.service} unreachable at ${d.address} for ${formatDuration((s.now - d.since) / 1000)}, retrying`, tone: 'bad' });
+  }
+  status.push({ text: formatLag(s.partitions, o.lagWidth ?? 60), tone: 'normal' });
+  const age = s.latest === null ? null : s.now / 1000 - (s.latest + 1);
+  status.push({ text: `data age ${formatDataAge(s.latest, s.now)}`, tone: age === null ? 'dim' : age > 60 ? 'warn' : 'normal' });
+  status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal' });
+  status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
+
+  return {
+    chartTitle: `visits/s, last ${spanWords(o.span)}${range}${bands}`,
+    chart,
+    level: t.level,
+    temperature: temperatureLines(t, s.setName, s.bandsNote),
+    topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label) },
+    topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising) },
+    status,
+  };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  buildView,
   chartSeries,
   clockTime,
   fit,
@@ -9,10 +10,14 @@ import {
   formatDuration,
   formatLag,
   nextWindow,
+  parseDuration,
+  risingComparison,
   risingFastest,
   temperatureLines,
   topRows,
+  type WatchSnapshot,
 } from '../../src/core/dashboard.js';
+import { FindocError } from '../../src/core/errors.js';
 import type { Band } from '../../src/core/temperature.js';
 import { temperature } from '../../src/core/temperature.js';
 
@@ -106,16 +111,26 @@ describe('chart series', () => {
 });
 
 describe('words', () => {
-  it('the temperature box says level, rate, bands and trend', () => {
+  it('the temperature box: level, the rate placed among the band lines, the seconds compared, the trend', () => {
     const T = DAY + 100;
     const counts = [...new Array(10).fill(100), ...new Array(10).fill(200), 0];
-    const t = temperature({ from: T - 20, counts }, T, () => ({ p25: 50, p50: 80, p75: 120, p95: 180 }));
-    const lines = temperatureLines(t, 'default');
-    assert.equal(lines[0], 'HOT');
-    assert.equal(lines[1], '200 visits/s (last 10 s)');
-    assert.match(lines[2], /p25 50\.0 · p75 120 · p95 180/);
-    assert.match(lines[3], /"default" at 00:01:30–00:01:39/);
-    assert.equal(lines[4], '↑ rising (+100%)');
+    const band = { p25: 50, p50: 80, p75: 120, p95: 180 };
+    const t = temperature({ from: T - 20, counts }, T, () => band);
+    assert.deepEqual(temperatureLines(t, 'default'), [
+      'HOT',
+      '▶ now     200/s',
+      '  p95     180',
+      '  p75     120',
+      '  p25    50.0',
+      'set "default", same seconds',
+      'of day 00:01:30–00:01:39',
+      '↑ rising (+100%), last 10 s',
+    ]);
+    // normal sits between p75 and p25; at exactly p25 it is normal (above the p25 line), below it cold.
+    const at = (rate: number) => temperatureLines(temperature({ from: T - 10, counts: new Array(10).fill(rate) }, T, () => band), 'd');
+    assert.deepEqual(at(100).slice(0, 5), ['NORMAL', '  p95     180', '  p75     120', '▶ now     100/s', '  p25    50.0']);
+    assert.deepEqual(at(50).slice(0, 5), ['NORMAL', '  p95     180', '  p75     120', '▶ now    50.0/s', '  p25    50.0']);
+    assert.deepEqual(at(10).slice(0, 5), ['COLD', '  p95     180', '  p75     120', '  p25    50.0', '▶ now    10.0/s']);
   });
 
   it('says why there is no temperature', () => {
@@ -130,5 +145,99 @@ describe('words', () => {
       { rank: 1, label: 'CIK 7', visits: 9, rising: false },
       { rank: 2, label: 'CIK 8', visits: 4, rising: true },
     ]);
+  });
+});
+
+describe('what rising compares', () => {
+  it('the window against the one before it, except 1 h (beyond the hour of per-CIK counts): its last 5 min against the hour', () => {
+    const T = DAY + 10_000;
+    assert.deepEqual(risingComparison('10s', T), { before: { window: '10s', end: T - 10, from: T - 19, to: T - 10 } });
+    assert.deepEqual(risingComparison('5m', T), { before: { window: '5m', end: T - 300, from: T - 599, to: T - 300 } });
+    assert.deepEqual(risingComparison('1h', T), {
+      now: { window: '5m', from: T - 299, to: T },
+      before: { window: '1h', end: T, from: T - 3599, to: T },
+    });
+  });
+
+  it('uses the recent counts for 1 h when given', () => {
+    const view = buildView(
+      snapshot({
+        window: '1h',
+        topWindow: [{ cik: 1, visits: 600 }, { cik: 2, visits: 400 }],
+        risingNow: new Map([[2, 90]]),
+        windowTotal: 100,
+        previous: new Map([[1, 600], [2, 400]]),
+        previousTotal: 1000,
+      }),
+      { span: 60, maxPoints: 60, paused: false },
+    );
+    assert.deepEqual(view.topWindow.rows.map((r) => r.rising), [false, true]);
+  });
+});
+
+function snapshot(over: Partial<WatchSnapshot> = {}): WatchSnapshot {
+  const T = DAY + 3600;
+  return {
+    now: (T + 1) * 1000 + 500,
+    latest: T,
+    series: { from: T - 99, counts: new Array(100).fill(20) },
+    bandAt: () => ({ p25: 10, p50: 15, p75: 20, p95: 30 }),
+    setName: 'default',
+    topAll: [{ cik: 320193, visits: 500 }],
+    window: '10s',
+    topWindow: [{ cik: 320193, visits: 50 }],
+    windowTotal: 200,
+    previous: new Map(),
+    previousTotal: 0,
+    names: new Map([[320193, { name: 'Apple Inc.', ticker: 'AAPL' }]]),
+    partitions: [{ partition: 0, lag: 0 }, { partition: 1, lag: 1500 }],
+    ingestRate: 20,
+    down: [],
+    ...over,
+  };
+}
+
+describe('the whole view', () => {
+  it('chart title, temperature, named tables and a status line with lag, data age and ingest rate', () => {
+    const v = buildView(snapshot(), { span: 60, maxPoints: 60, paused: false });
+    assert.equal(v.chartTitle, 'visits/s, last 1 min 00:59:01–01:00:00 UTC vs p25/p75/p95 of "default"');
+    assert.equal(v.chart?.visits.length, 60);
+    assert.equal(v.level, 'normal');
+    assert.equal(v.topAll.rows[0].label, 'Apple Inc. (AAPL)');
+    assert.equal(v.topWindow.title, 'top 10, last 10 s (w) · ▲ rising');
+    assert.deepEqual(v.status.map((p) => p.text), ['lag p0 0 · p1 1500', 'data age 0.5 s', 'ingest 20.0/s', 'q quit · p pause · w window · ? help']);
+  });
+
+  it('says paused, and names each unreachable service with its address and for how long', () => {
+    const now = snapshot().now;
+    const v = buildView(snapshot({ down: [{ service: 'Redis', address: '127.0.0.1:6390', since: now - 12_000, error: 'connect ECONNREFUSED' }] }), {
+      span: 60,
+      maxPoints: 60,
+      paused: true,
+    });
+    assert.deepEqual(v.status.slice(0, 2), [
+      { text: 'PAUSED (p resumes)', tone: 'warn' },
+      { text: 'Redis unreachable at 127.0.0.1:6390 for 12 s, retrying', tone: 'bad' },
+    ]);
+  });
+
+  it('before any data: no chart, "waiting", and the bands note when the set is missing', () => {
+    const v = buildView(snapshot({ latest: null, series: { from: 0, counts: [] }, bandsNote: 'no day set "x": run findoc batch' }), {
+      span: 60,
+      maxPoints: 60,
+      paused: false,
+    });
+    assert.equal(v.chart, null);
+    assert.deepEqual(v.temperature, ['UNKNOWN', 'waiting for the stream']);
+    assert.match(v.chartTitle, /no day set "x": run findoc batch/);
+    assert.match(v.status[1].text, /data age no data/);
+  });
+});
+
+describe('durations on the command line', () => {
+  it('500ms, 90s, 5m, 1h, bare seconds; out of range or garbage is a usage error', () => {
+    assert.deepEqual(['500ms', '90s', '5m', '1h', '42', '1.5m'].map((t) => parseDuration('--x', t, 0.1, 86_400)), [0.5, 90, 300, 3600, 42, 90]);
+    assert.throws(() => parseDuration('--span', '10s', 30, 86_400), (e: unknown) => e instanceof FindocError && e.exitCode === 64 && /--span must be between 30 s and 24 h/.test(e.message));
+    assert.throws(() => parseDuration('--span', 'five minutes', 30, 86_400), /duration like/);
   });
 });
