@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { ObjectStore } from '../../src/adapters/s3.js';
 import { partitionOf } from '../../src/adapters/kafka-record-batch.js';
 import { readVisits } from '../../src/core/log-input.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
@@ -174,6 +175,25 @@ describe('findoc replay against the real broker', () => {
     assert.ok(elapsed >= 9000 / speed - 200, `took ${elapsed} ms`);
   });
 
+  it('reads days from an S3 prefix, selecting them with --from/--to', async () => {
+    const store = new ObjectStore(config.s3);
+    const bucket = uniqueName('it-replay');
+    await store.ensureBucket(bucket);
+    try {
+      await store.put(bucket, 'edgar/logs/log20030301.zip', readFileSync(DAY_2003));
+      await store.put(bucket, 'edgar/logs/log20170630.csv', readFileSync(SAMPLE_2017));
+      const name = topic();
+      const s = await replayJson([`s3://${bucket}/edgar/logs/`, '--from', '2003-03-01', '--to', '2003-03-01', '--max', '--limit', '5000', '--topic', name]);
+      assert.equal(s.visitsSent, 5000);
+      const expected = (await visitsOf(DAY_2003)).slice(0, 5000).map((v) => unstamped(v.line)).sort();
+      assert.deepEqual((await readTopic(name)).map((r) => unstamped(r.value)).sort(), expected);
+    } finally {
+      for await (const o of store.list(bucket, '')) await store.delete(bucket, o.key);
+      await store.client.send(new (await import('@aws-sdk/client-s3')).DeleteBucketCommand({ Bucket: bucket }));
+      store.close();
+    }
+  });
+
   it('--limit N puts exactly the first N visits on the topic', async () => {
     const name = topic();
     const s = await replayJson([SAMPLE_2017, '--max', '--limit', '1000', '--topic', name]);
@@ -250,9 +270,8 @@ describe('findoc replay against the real broker', () => {
   });
 
   it('usage errors are exit 64', async () => {
-    for (const args of [['--speed', '0'], ['--speed', '2', '--max'], ['--start-at', '25:00:00'], ['--limit', '-3']]) {
-      const r = await runCli(['replay', SAMPLE_2017, ...args, '--topic', 'never-created']);
-      assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
-    }
+    const cases = [['--speed', '0'], ['--speed', '2', '--max'], ['--start-at', '25:00:00'], ['--limit', '-3']];
+    const results = await Promise.all(cases.map((args) => runCli(['replay', SAMPLE_2017, ...args, '--topic', 'never-created'])));
+    results.forEach((r, i) => assert.equal(r.code, 64, `${cases[i].join(' ')}: ${r.stderr}`));
   });
 });
