@@ -4,13 +4,15 @@
  *
  * Modes
  * -----
- *   speed N  The original gaps divided by N. The first visit is re-stamped with the wall-clock second the
- *            replay starts in, and every later one with
- *                stamp = anchor + (original − first original) · 1000 / N   (ms)
- *            where anchor is the start of that wall-clock second. A visit is due at its own stamp, so what
- *            a consumer reads "happens now"; visits of one original second share a stamp and leave together
- *            (bursts within a second are kept). The record timestamp is the stamp in ms (sub-second when
- *            N > 1); the `date`/`time` fields carry its whole second (floor).
+ *   speed N  The original gaps divided by N. The first visit is re-stamped with the instant the replay
+ *            starts, and every later one with
+ *                stamp = start + (original − first original) · 1000 / N   (ms)
+ *            so at N = 1 its second is the start's wall-clock second + (original − first original). A visit
+ *            is due at its own stamp, so what a consumer reads "happens now"; visits of one original second
+ *            share a stamp and leave together (bursts within a second are kept). The record timestamp is the
+ *            stamp in ms; the `date`/`time` fields carry its whole second (floor). (Anchoring on the start
+ *            of the current second instead would make the first second's fraction × N original seconds
+ *            due in the past, dumped at once: at --speed 60, up to a minute of traffic in one burst.)
  *   rate N   Visit k (0-based, counted over the whole run) is due at start + k · 1000 / N; its stamp is the
  *            wall clock when it is scheduled, i.e. its due time while the broker keeps up, later if not.
  *   max      No waiting; the stamp is the wall clock when the visit is scheduled.
@@ -54,17 +56,14 @@ export class Pacer {
   private lastVirtual = NaN;
   private seam: Seam | null = null;
 
-  /**
-   * @param startMs the wall clock (ms) when the replay starts; speed mode anchors on the start of that
-   *   second, rate mode on the instant itself.
-   */
+  /** @param startMs the wall clock (ms) when the replay starts: the anchor of every due time. */
   constructor(
     readonly pace: Pace,
-    private readonly startMs: number,
+    startMs: number,
   ) {
     if (pace.mode === 'speed' && !(pace.factor > 0 && Number.isFinite(pace.factor))) throw new RangeError('speed must be a positive number');
     if (pace.mode === 'rate' && !(pace.perSecond > 0 && Number.isFinite(pace.perSecond))) throw new RangeError('rate must be a positive number');
-    this.anchorMs = Math.floor(startMs / 1000) * 1000;
+    this.anchorMs = Math.floor(startMs);
   }
 
   /** Declares that the next visit starts a new file or a new --loop pass (see "Seams" above). */
@@ -83,7 +82,7 @@ export class Pacer {
       case 'max':
         return { dueMs: -Infinity, stampMs: Math.floor(nowMs) };
       case 'rate': {
-        const dueMs = this.startMs + (k * 1000) / this.pace.perSecond;
+        const dueMs = this.anchorMs + (k * 1000) / this.pace.perSecond;
         return { dueMs, stampMs: Math.floor(Math.max(dueMs, nowMs)) };
       }
       case 'speed': {

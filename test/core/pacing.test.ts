@@ -5,14 +5,14 @@ import { dayStart } from '../../src/core/visit.js';
 
 const DAY0 = dayStart('2017-06-30');
 const START = Date.UTC(2026, 10, 28, 12, 0, 0, 700); // wall clock at replay start: 12:00:00.700
-const ANCHOR = START - 700;
+const ANCHOR = START; // stamps are anchored on the start instant
 
 function stamps(p: Pacer, originals: number[], now = START): number[] {
   return originals.map((o) => p.next(o, now).stampMs);
 }
 
 describe('Pacer --speed', () => {
-  it('re-stamps the first visit with the wall-clock second the replay starts in, keeping bursts together', () => {
+  it('re-stamps the first visit with the instant the replay starts (its wall-clock second), keeping bursts together', () => {
     const p = new Pacer({ mode: 'speed', factor: 1 }, START);
     const s = stamps(p, [DAY0 + 10, DAY0 + 10, DAY0 + 10, DAY0 + 11, DAY0 + 14]);
     assert.deepEqual(s, [ANCHOR, ANCHOR, ANCHOR, ANCHOR + 1000, ANCHOR + 4000]);
