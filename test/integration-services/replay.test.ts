@@ -154,7 +154,8 @@ describe('findoc replay against the real broker', () => {
     const speed = 3;
     const started = Date.now();
     const s = await replayJson([path, '--speed', String(speed), '--topic', name]);
-    const elapsed = Date.now() - started;
+    const ended = Date.now();
+    const elapsed = ended - started;
     assert.equal(s.visitsSent, 70);
     const original = await visitsOf(path);
     const got = await readTopic(name);
@@ -163,7 +164,8 @@ describe('findoc replay against the real broker', () => {
     for (const v of original) byKey.set(v.ip, [...(byKey.get(v.ip) ?? []), v.second]);
     const first = original[0].second;
     const firstStamp = Math.min(...got.map((r) => r.timestamp));
-    assert.ok(firstStamp >= started - 1000 && firstStamp <= started + 5000, 'the first visit happens "now"');
+    // "Now": within the run (how long the CLI takes to start on a loaded machine is not bounded here).
+    assert.ok(firstStamp >= started - 1000 && firstStamp + 9000 / speed <= ended + 1000, 'the visits happen "now"');
     const seen = new Map<string, number>();
     for (const r of got) {
       const i = seen.get(r.key) ?? 0;
