@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# npm run bench: every benchmark in bench/, each beside its reference measured in the same run, then one
+# table of all figures. Sizes default to what finishes in under 10 minutes on a 2-core machine; raise them
+# with the environment (BENCH_ROWS, …) or run one bench by hand (its header comment says how).
+#
+#   npm run bench                 all of them
+#   npm run bench -- parse batch  only these
+#
+# Results: the JSON lines of this run in bench/out/results-<UTC time>.ndjson (git-ignored) and a summary
+# table at the end. Needs the local stack (started here) and kcat for the Kafka references (the replay and
+# stream benches install Debian's kcat when it is missing).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROWS=${BENCH_ROWS:-2000000}
+all=(parse generate download replay stream batch)
+selected=("$@")
+((${#selected[@]})) || selected=("${all[@]}")
+
+declare -A ARGS=(
+  [parse]="--runs 3"
+  [generate]="--rows $((ROWS * 2)) --runs 1"
+  [download]="--mb 300"
+  [replay]="--rows $ROWS"
+  [stream]="--rows $ROWS"
+  [batch]=""
+)
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+npm run --silent build
+bash stack/stack.sh up >&2
+
+mkdir -p bench/out
+out="bench/out/results-$(date -u +%Y%m%dT%H%M%SZ).ndjson"
+failed=()
+for b in "${selected[@]}"; do
+  [[ -f bench/$b.ts ]] || { echo "no bench/$b.ts" >&2; failed+=("$b"); continue; }
+  printf '\n==> bench/%s.ts %s\n' "$b" "${ARGS[$b]:-}" >&2
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # ARGS are word lists on purpose
+  if node --import tsx "bench/$b.ts" ${ARGS[$b]:-} | tee /dev/stderr | grep -E '^\{"bench":' >>"$out"; then
+    printf '<== %s done in %ss\n' "$b" $(($(date +%s) - start)) >&2
+  else
+    echo "<== $b FAILED" >&2
+    failed+=("$b")
+  fi
+done
+
+printf '\nAll figures of this run (%s):\n' "$out"
+node --import tsx bench/lib/summary.ts "$out"
+if ((${#failed[@]})); then
+  echo "failed: ${failed[*]}" >&2
+  exit 1
+fi
