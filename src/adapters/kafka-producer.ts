@@ -8,16 +8,18 @@
  * Measured on this machine (2 shared vCPU, Kafka 4.4 on loopback, 4-partition topic, ~125-byte EDGAR rows,
  * idempotent, acks=all, no compression; bench/replay.ts runs all of them through the same replay loop):
  *
- *   client                                         visits/s   vs kcat (≈ 0.9 M/s in the same runs)
- *   kafkajs 2.2.4, 10–20 k messages per send        ≈ 37–40 k   ≈ 0.04
- *   @platformatic/kafka 1.x Producer.send, 10–20 k  ≈ 100 k     ≈ 0.11
- *   this module (its own record batches, sent over  ≈ 1 M raw,  ≥ 0.5 (see bench/replay.ts output in
- *     @platformatic/kafka's connections)            see bench   the report and CHANGELOG)
+ *   bench/replay.ts, one run (kcat -P, idempotent, acks=all, same rows: 620 k visits/s)
+ *   client, through the same replay loop             visits/s    vs kcat
+ *   kafkajs 2.2.4, 10,000 messages per send           46 k        0.07
+ *   @platformatic/kafka 1.22 Producer.send, 10,000    116 k       0.19
+ *   this module (findoc replay --max, 2.02 M visits)  419 k       0.67   (another run: 370 k vs 406 k, 0.91)
+ *   Earlier probes without the replay loop: kafkajs 37–40 k/s with 10–20 k messages per send; this
+ *   encoder alone on pre-split rows, ≈ 1.0 M records/s.
  *
  * Both clients spend their time building an object, a BigInt and several small buffers per record (a
  * quarter of the profile is garbage collection); the broker is far from its limit. Concurrent sends do
- * not help: kafkajs serializes idempotent sends per broker, and @platformatic/kafka 1.x assigns sequence
- * numbers only when a response arrives, so two sends in flight get OUT_OF_ORDER_SEQUENCE_NUMBER.
+ * not help: kafkajs serializes idempotent sends per broker, and @platformatic/kafka (seen with 1.35.0) assigns sequence
+ * numbers to the next send only when a response arrives, so two sends in flight get OUT_OF_ORDER_SEQUENCE_NUMBER.
  * So this module writes the v2 record batches itself (kafka-record-batch.ts: a copy of each key and value
  * straight from the input bytes, CRC-32C once per batch) and uses @platformatic/kafka (1.22.0: the last
  * 1.x whose whole dependency tree supports Node 20) for what a client is good at: connections with TLS and
@@ -244,8 +246,10 @@ export class KafkaVisitProducer {
           continue;
         }
       }
+      const topicMetadata = this.metadata.topics.get(this.topic);
+      if (!topicMetadata) throw new FindocError('FINDOC_TEMPORARY', `Kafka topic ${this.topic} disappeared during replay`, { service: 'Kafka' });
       const byLeader = new Map<number, PartitionBatch[]>();
-      const leaders = this.metadata.topics.get(this.topic)!.partitions;
+      const leaders = topicMetadata.partitions;
       for (const b of pending) {
         const leader = leaders[b.partition]?.leader ?? -1;
         byLeader.set(leader, [...(byLeader.get(leader) ?? []), b]);
