@@ -18,8 +18,9 @@
  *
  * Both clients spend their time building an object, a BigInt and several small buffers per record (a
  * quarter of the profile is garbage collection); the broker is far from its limit. Concurrent sends do
- * not help: kafkajs serializes idempotent sends per broker, and @platformatic/kafka (seen with 1.35.0) assigns sequence
- * numbers to the next send only when a response arrives, so two sends in flight get OUT_OF_ORDER_SEQUENCE_NUMBER.
+ * not help: kafkajs serializes idempotent sends per broker, and @platformatic/kafka (seen with 1.35.0)
+ * advances its sequence numbers only when a response arrives, so two sends in flight get
+ * OUT_OF_ORDER_SEQUENCE_NUMBER.
  * So this module writes the v2 record batches itself (kafka-record-batch.ts: a copy of each key and value
  * straight from the input bytes, CRC-32C once per batch) and uses @platformatic/kafka (1.22.0: the last
  * 1.x whose whole dependency tree supports Node 20) for what a client is good at: connections with TLS and
