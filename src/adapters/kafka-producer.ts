@@ -41,7 +41,7 @@
  *
  * Memory: one open batch per partition (≤ maxBatchBytes each) plus the request in flight: a few MB.
  */
-import { ConnectionPool, Producer, Writer, createAPI, produceV7, type Broker, type ClusterMetadata } from '@platformatic/kafka';
+import { ConnectionPool, Producer, Writer, createAPI, produceV7, type Broker, type ClusterMetadata, type Connection } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { FindocError } from '../core/errors.js';
 import { kafkaUnavailable } from './kafka.js';
@@ -81,7 +81,7 @@ const RETRIABLE_CODES = new Map<number, string>([
   [75, 'UNKNOWN_LEADER_EPOCH'],
   [89, 'THROTTLING_QUOTA_EXCEEDED'],
 ]);
-const DUPLICATE_SEQUENCE_NUMBER = 46;
+export const DUPLICATE_SEQUENCE_NUMBER = 46;
 const TOPIC_AUTHORIZATION_FAILED = 29;
 const SEQUENCE_WRAP = 2 ** 31;
 
@@ -287,28 +287,39 @@ export class KafkaVisitProducer {
     }
   }
 
-  /** One Produce request to one broker: the error code of each partition in it. */
   private async produce(broker: Broker, group: PartitionBatch[]): Promise<Map<number, number>> {
-    const connection = await this.pool.get(broker);
-    const payload = encodeProduceRequest(this.topic, -1, this.options.requestTimeoutMs, group);
-    let response: unknown;
-    try {
-      response = await withTimeout(produceApi.async(connection, payload), this.options.requestTimeoutMs + 5000);
-    } catch (e) {
-      // A response with partition errors arrives as a ResponseError carrying the parsed response.
-      response = (e as { response?: unknown }).response;
-      if (!response) throw e;
-    }
-    const codes = new Map<number, number>();
-    for (const t of (response as { responses: { partitionResponses: PartitionResponse[] }[] }).responses) {
-      for (const p of t.partitionResponses) codes.set(p.index, p.errorCode);
-    }
-    return codes;
+    return producePartitions(await this.pool.get(broker), this.topic, group, this.options.requestTimeoutMs);
   }
 
   private giveUp(cause: unknown): FindocError {
     return kafkaUnavailable(this.settings, cause ?? new Error('no answer'));
   }
+}
+
+/**
+ * One Produce request (acks=all) over one connection to the partitions' leader: the Kafka error code of each
+ * partition in it (0 = written; DUPLICATE_SEQUENCE_NUMBER = written before).
+ */
+export async function producePartitions(
+  connection: Connection,
+  topic: string,
+  group: readonly PartitionBatch[],
+  timeoutMs = 30_000,
+): Promise<Map<number, number>> {
+  const payload = encodeProduceRequest(topic, -1, timeoutMs, group);
+  let response: unknown;
+  try {
+    response = await withTimeout(produceApi.async(connection, payload), timeoutMs + 5000);
+  } catch (e) {
+    // A response with partition errors arrives as a ResponseError carrying the parsed response.
+    response = (e as { response?: unknown }).response;
+    if (!response) throw e;
+  }
+  const codes = new Map<number, number>();
+  for (const t of (response as { responses: { partitionResponses: PartitionResponse[] }[] }).responses) {
+    for (const p of t.partitionResponses) codes.set(p.index, p.errorCode);
+  }
+  return codes;
 }
 
 function refused(topic: string, partition: number, code: number): FindocError {

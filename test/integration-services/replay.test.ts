@@ -8,9 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
 import { ObjectStore } from '../../src/adapters/s3.js';
-import { partitionOf } from '../../src/adapters/kafka-record-batch.js';
+import { ConnectionPool, Producer } from '@platformatic/kafka';
+import { DUPLICATE_SEQUENCE_NUMBER, producePartitions } from '../../src/adapters/kafka-producer.js';
+import { RecordBatchBuilder, partitionOf } from '../../src/adapters/kafka-record-batch.js';
 import { readVisits } from '../../src/core/log-input.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { BIN, runCli } from '../helpers/cli.js';
@@ -241,6 +243,32 @@ describe('findoc replay against the real broker', () => {
     assert.equal(s.stoppedBy, 'signal');
     assert.ok(s.visitsSent > 0 && s.visitsSent < 43_458, `sent ${s.visitsSent}`);
     assert.equal(await countOnTopic(name), s.visitsSent);
+  });
+
+  it('a resent batch (same producer id, epoch and sequence: what a retry sends) is written once', async () => {
+    const name = topic();
+    await withAdmin(kafka, config.kafka, (admin) => ensureTopic(admin, name, 1));
+    const client = new Producer({ clientId: 'findoc-test', bootstrapBrokers: config.kafka.brokers, retries: 2 });
+    const pool = new ConnectionPool('findoc-test');
+    try {
+      const metadata = await client.metadata({ topics: [name], forceUpdate: true });
+      const leader = metadata.brokers.get(metadata.topics.get(name)!.partitions[0].leader)!;
+      const { producerId, producerEpoch } = await client.initIdempotentProducer({});
+      const connection = await pool.get(leader);
+      const seal = (rows: string[], sequence: number) => {
+        const b = new RecordBatchBuilder();
+        for (const r of rows) b.add(Buffer.from('k'), 0, 1, Buffer.from(r), 0, r.length, Date.now());
+        return { partition: 0, count: rows.length, batch: b.seal(producerId, producerEpoch, sequence) };
+      };
+      const first = seal(['a', 'b', 'c'], 0);
+      assert.equal((await producePartitions(connection, name, [first])).get(0), 0);
+      const again = (await producePartitions(connection, name, [first])).get(0);
+      assert.ok(again === 0 || again === DUPLICATE_SEQUENCE_NUMBER, `resend answered ${again}`);
+      assert.equal((await producePartitions(connection, name, [seal(['d'], 3)])).get(0), 0);
+      assert.deepEqual((await readTopic(name)).map((r) => r.value), ['a', 'b', 'c', 'd']);
+    } finally {
+      await Promise.allSettled([client.close(), pool.close()]);
+    }
   });
 
   it('an unreachable broker is exit 69 naming the address and the setting', async () => {
