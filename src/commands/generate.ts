@@ -123,7 +123,7 @@ multipart upload that only appears when complete). Ctrl-C stops cleanly and remo
       if (opts.json) printJson(summary);
       else if (destination.kind === 'stdout') info(summaryLine(summary.days, totals.rows, totals.bytes, seconds));
       else {
-        printTable(['date', 'file (synthetic)', 'rows', 'hot rows', 'bytes', 'seconds'], result.days.map(row));
+        if (result.days.length > 0) printTable(['date', 'file (synthetic)', 'rows', 'hot rows', 'bytes', 'seconds'], result.days.map(row));
         info(summaryLine(summary.days, totals.rows, totals.bytes, seconds));
       }
       if (result.interrupted) {

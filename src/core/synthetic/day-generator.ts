@@ -248,6 +248,7 @@ export class DayGenerator {
     const keys = this.sKey;
     let headLen = 0;
     let headStart = -1;
+    let prefixAt = -1;
     let findText = FIND_TEXT[0];
     let norefer = false;
     let browser: Buffer | null = null;
@@ -284,7 +285,11 @@ export class DayGenerator {
           // First row of the burst: write "ip,date,time,zone," and remember where.
           headStart = p;
           p = writeIp(buf, p, this.sO1[i], this.sO2[i], this.sO3[i], this.sCode[i]);
-          for (let t = 0; t < plen; t++) buf[p + t] = prefix[t];
+          // ",date,time,zone," is the same for the whole second: copied from its first occurrence.
+          if (prefixAt < 0) {
+            prefixAt = p;
+            for (let t = 0; t < plen; t++) buf[p + t] = prefix[t];
+          } else buf.copyWithin(p, prefixAt, prefixAt + plen);
           p += plen;
           headLen = p - headStart;
         } else {

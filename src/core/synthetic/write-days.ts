@@ -7,9 +7,10 @@
  * A day never looks complete unless it is: a local file is written under a temporary name
  * (`.logYYYYMMDD.csv.partial-PID`) and renamed when its last byte is flushed; an S3 object appears only
  * when its multipart upload completes (ObjectStore.put). On abort (Ctrl-C) or error the partial file is
- * removed and the upload aborted; the days already finished stay.
+ * removed and the upload aborted; the days already finished stay. A second Ctrl-C (immediate exit) still
+ * removes the partial file, from an exit handler.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
@@ -125,12 +126,23 @@ async function writeDay(options: GenerateDaysOptions, dayIndex: number, signal: 
   if (dest.kind === 'dir') {
     target = join(dest.dir, name);
     const temp = join(dest.dir, `.${name}.partial-${process.pid}`);
+    // A second Ctrl-C exits at once (signals.ts): remove the partial file on the way out too.
+    const onExit = () => {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already renamed or removed
+      }
+    };
+    process.once('exit', onExit);
     try {
       await runPipeline([...stages, createWriteStream(temp)], { signal });
       await rename(temp, target);
     } catch (e) {
       await unlink(temp).catch(() => undefined);
       throw e;
+    } finally {
+      process.off('exit', onExit);
     }
   } else if (dest.kind === 'stdout') {
     target = '-';
