@@ -26,7 +26,7 @@
 import { companyLabel } from './companies.js';
 import { usageError } from './errors.js';
 import type { Band, Temperature, VisitSeries } from './temperature.js';
-import { secondOfDay, temperature, visitsAt } from './temperature.js';
+import { lastCompleteSecond, secondOfDay, temperature, visitsAt } from './temperature.js';
 
 export const WINDOWS = ['10s', '1m', '5m', '1h'] as const;
 export type TopWindow = (typeof WINDOWS)[number];
@@ -308,6 +308,8 @@ export interface WatchSnapshot {
   now: number;
   /** T: the latest event second applied by the stream; null before any. */
   latest: number | null;
+  /** Wall-clock ms of the stream's last apply (any process of the namespace); null before any. */
+  lastApplyMs: number | null;
   /** Visits per second covering at least [T − span − 20, T]. */
   series: VisitSeries;
   bandAt: (secondOfDay: number) => Band | undefined;
@@ -373,7 +375,7 @@ export function spanWords(seconds: number): string {
 
 export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   const label = (cik: number) => companyLabel(cik, s.names.get(cik));
-  const t = temperature(s.series, s.latest, s.bandAt);
+  const t = temperature(s.series, lastCompleteSecond(s.latest, s.lastApplyMs, s.now), s.bandAt);
   const chart = s.latest === null ? null : chartSeries(s.series, s.latest, o.span, s.bandAt, o.maxPoints);
   const range = s.latest === null ? '' : ` ${clockTime(s.latest - o.span + 1)}–${clockTime(s.latest)} UTC`;
   const bands = chart?.hasBands ? ` vs p25/p75/p95 of "${s.setName}"` : s.bandsNote ? ` (${s.bandsNote})` : ` (no bands for "${s.setName}")`;

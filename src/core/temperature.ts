@@ -8,9 +8,13 @@
  *   The latest event second the stream has applied (progress in Redis). Everything here is event time:
  *   a stream replaying 2017 at full speed is measured against 2017's clock, never the wall clock (data
  *   age, shown beside it, says how far behind the wall clock it is).
+ * last complete second E
+ *   T − 1 while the stream is applying batches — second T itself is then usually still filling (its
+ *   visits are arriving while we read) — and T once the stream has applied nothing for IDLE_MS (2 s):
+ *   lastCompleteSecond(). The idle test compares the wall time of the stream's last apply (recorded by
+ *   the stream with Redis' clock) with this machine's clock.
  * measurement window M
- *   The MEASURE_SECONDS = 10 complete seconds before T: [T−10, T−1]. Second T itself is left out because
- *   it is usually still filling (its visits are arriving while we read).
+ *   The MEASURE_SECONDS = 10 seconds ending at E: [E − 9, E].
  * rate
  *   The mean visits per second over M: (Σ visits(s), s ∈ M) / 10. Zero-filled: a second without a visit
  *   counts as 0.
@@ -27,7 +31,7 @@
  *   "unknown" when M has no bands (no day set, or the set lacks those seconds) or the stream has not
  *   applied anything yet.
  * trend
- *   The rate over M against the mean over the 10 seconds before it, [T−20, T−11]. With S1 and S0 their
+ *   The rate over M against the mean over the 10 seconds before it, [E − 19, E − 10]. With S1 and S0 their
  *   visit sums, the change is "rising" (or "falling") only when it is both larger than 10% of S0 and
  *   larger than twice its Poisson noise, 2·√(S1 + S0) (Var(S1 − S0) ≈ S1 + S0 for counts); otherwise
  *   "steady". So a quiet night's 1 → 1.5 visits/s is steady (noise), while 2,000 → 2,400 is rising.
@@ -101,8 +105,7 @@ export interface Trend {
   relative: number | null;
 }
 
-export function trend(series: VisitSeries, latest: number): Trend {
-  const end = latest - 1;
+export function trend(series: VisitSeries, end: number): Trend {
   const s1 = sumRange(series, end - MEASURE_SECONDS + 1, end);
   const s0 = sumRange(series, end - 2 * MEASURE_SECONDS + 1, end - MEASURE_SECONDS);
   const diff = s1 - s0;
@@ -124,13 +127,22 @@ export interface Temperature {
   trend: Trend;
 }
 
-/** The temperature at latest second T (null: nothing applied yet). */
-export function temperature(series: VisitSeries, latest: number | null, bandAt: (secondOfDay: number) => Band | undefined): Temperature {
-  if (latest === null) return { level: 'unknown', rate: null, trend: { direction: 'unknown', change: 0, relative: null } };
-  const to = latest - 1;
+/** How long the stream must have applied nothing for its latest second to count as complete. */
+export const IDLE_MS = 2000;
+
+/** E (see above): null when nothing was applied yet. */
+export function lastCompleteSecond(latest: number | null, lastApplyMs: number | null, nowMs: number): number | null {
+  if (latest === null) return null;
+  return lastApplyMs !== null && nowMs - lastApplyMs >= IDLE_MS ? latest : latest - 1;
+}
+
+/** The temperature over the 10 seconds ending at the last complete second E (null: nothing applied yet). */
+export function temperature(series: VisitSeries, end: number | null, bandAt: (secondOfDay: number) => Band | undefined): Temperature {
+  if (end === null) return { level: 'unknown', rate: null, trend: { direction: 'unknown', change: 0, relative: null } };
+  const to = end;
   const from = to - MEASURE_SECONDS + 1;
   const seconds = Array.from({ length: MEASURE_SECONDS }, (_, i) => from + i);
   const rate = sumRange(series, from, to) / MEASURE_SECONDS;
   const band = meanBand(bandAt, seconds);
-  return { level: band ? classify(rate, band) : 'unknown', rate, band, from, to, trend: trend(series, latest) };
+  return { level: band ? classify(rate, band) : 'unknown', rate, band, from, to, trend: trend(series, end) };
 }

@@ -115,7 +115,7 @@ describe('words', () => {
     const T = DAY + 100;
     const counts = [...new Array(10).fill(100), ...new Array(10).fill(200), 0];
     const band = { p25: 50, p50: 80, p75: 120, p95: 180 };
-    const t = temperature({ from: T - 20, counts }, T, () => band);
+    const t = temperature({ from: T - 20, counts }, T - 1, () => band);
     assert.deepEqual(temperatureLines(t, 'default'), [
       'HOT',
       '▶ now     200/s',
@@ -127,7 +127,7 @@ describe('words', () => {
       '↑ rising (+100%), last 10 s',
     ]);
     // normal sits between p75 and p25; at exactly p25 it is normal (above the p25 line), below it cold.
-    const at = (rate: number) => temperatureLines(temperature({ from: T - 10, counts: new Array(10).fill(rate) }, T, () => band), 'd');
+    const at = (rate: number) => temperatureLines(temperature({ from: T - 10, counts: new Array(10).fill(rate) }, T - 1, () => band), 'd');
     assert.deepEqual(at(100).slice(0, 5), ['NORMAL', '  p95     180', '  p75     120', '▶ now     100/s', '  p25    50.0']);
     assert.deepEqual(at(50).slice(0, 5), ['NORMAL', '  p95     180', '  p75     120', '▶ now    50.0/s', '  p25    50.0']);
     assert.deepEqual(at(10).slice(0, 5), ['COLD', '  p95     180', '  p75     120', '  p25    50.0', '▶ now    10.0/s']);
@@ -135,7 +135,7 @@ describe('words', () => {
 
   it('says why there is no temperature', () => {
     assert.deepEqual(temperatureLines(temperature({ from: 0, counts: [] }, null, () => undefined), 'x'), ['UNKNOWN', 'waiting for the stream']);
-    const t = temperature({ from: DAY, counts: [1] }, DAY + 20, () => undefined);
+    const t = temperature({ from: DAY, counts: [1] }, DAY + 19, () => undefined);
     assert.equal(temperatureLines(t, 'x', 'no day set "x": run findoc batch')[2], 'no day set "x": run findoc batch');
   });
 
@@ -180,6 +180,7 @@ function snapshot(over: Partial<WatchSnapshot> = {}): WatchSnapshot {
   return {
     now: (T + 1) * 1000 + 500,
     latest: T,
+    lastApplyMs: (T + 1) * 1000,
     series: { from: T - 99, counts: new Array(100).fill(20) },
     bandAt: () => ({ p25: 10, p50: 15, p75: 20, p95: 30 }),
     setName: 'default',
@@ -206,6 +207,16 @@ describe('the whole view', () => {
     assert.equal(v.topAll.rows[0].label, 'Apple Inc. (AAPL)');
     assert.equal(v.topWindow.title, 'top 10, last 10 s (w) · ▲ rising');
     assert.deepEqual(v.status.map((p) => p.text), ['lag p0 0 · p1 1500', 'data age 0.5 s', 'ingest 20.0/s', 'q quit · p pause · w window · ? help']);
+  });
+
+  it('counts the latest second once the stream is idle (a finished replay), not while it is applying', () => {
+    const T = DAY + 3600;
+    const counts = [...new Array(99).fill(0), 1000]; // everything in second T
+    const busy = buildView(snapshot({ series: { from: T - 99, counts }, lastApplyMs: (T + 1) * 1000 }), { span: 60, maxPoints: 60, paused: false });
+    assert.equal(busy.level, 'cold');
+    const idle = buildView(snapshot({ series: { from: T - 99, counts }, lastApplyMs: (T + 1) * 1000 - 2000 }), { span: 60, maxPoints: 60, paused: false });
+    assert.equal(idle.level, 'hot');
+    assert.equal(idle.temperature[1], '▶ now     100/s');
   });
 
   it('says paused, and names each unreachable service with its address and for how long', () => {
