@@ -263,6 +263,8 @@ export const REQUEST_WINDOW_MS = 1100;
 
 /** At most this many redirects per request chain; each one is a request through the limiter. */
 const MAX_REDIRECTS = 5;
+/** Bytes buffered between stages, so that unzipping, gzip and the upload overlap instead of taking turns. */
+const STAGE_BUFFER_BYTES = 1 << 20;
 /** gzip output chunks: zlib's 16 KiB default means four times as many round trips to the thread pool. */
 const GZIP_CHUNK_BYTES = 64 * 1024;
 
@@ -517,7 +519,7 @@ async function transferDay(
       throw e;
     }
   }
-  let body: Readable = Readable.from(csvBytes(), { objectMode: false });
+  let body: Readable = Readable.from(csvBytes(), { objectMode: false, highWaterMark: STAGE_BUFFER_BYTES });
   if (plan.gzip) {
     const gzip = zlib.createGzip({ level: plan.gzipLevel, chunkSize: GZIP_CHUNK_BYTES });
     body = pipeline(body, gzip, () => {});

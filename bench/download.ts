@@ -1,0 +1,334 @@
+/**
+ * findoc download's local path: a large day, zipped, from a local HTTP server into S3 (issue 4: ≥ 100 MB/s
+ * of CSV stored, memory flat).
+ *
+ *   node --import tsx bench/download.ts [--mb N] [--gzip-level L] [--no-gzip]
+ *
+ * Input: the real 2017-06-30 sample (../shared) repeated into a CSV of ≥ N MB (default 400; `findoc
+ * generate` was not committed when this was written), deflated at zlib's default level like the SEC's
+ * zips into a temporary logYYYYMMDD.zip; a second day of a quarter of that size for the memory check. A
+ * separate Node process serves both zips over HTTP on 127.0.0.1 (at the SEC paths), so that serving does
+ * not share the measured process's event loop. Needs the local stack's S3 (npm run stack:up); each run
+ * uses its own bucket, deleted at the end.
+ *
+ *   findoc          the built CLI, `findoc download --date D --to-s3 … --base-url … --json`: its own
+ *                   duration (HTTP, unzip with CRC check, header check, row count, SHA-256, gzip, multipart
+ *                   upload, server-side copy with the metadata), as CSV MB/s (10^6 bytes). Peak RSS of the
+ *                   process (VmHWM, polled) at both day sizes: flat memory means the two are close.
+ *   references, same run, same bytes, in this process:
+ *     unzip+gzip    the zip file read from disk through unzipFirstCsv, checkEdgarCsv and the same gzip: the
+ *                   CPU work alone, no network, no S3 — the ceiling of the local path;
+ *     http→null     the zip fetched from the same server with the same HTTP client and thrown away,
+ *                   expressed as the CSV MB/s it carries;
+ *     s3 put        ObjectStore.put of a stream as large as the stored object, as the CSV MB/s it carries.
+ *
+ * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, openSync, closeSync, writeSync, rmSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { HttpClient } from '../src/adapters/http.js';
+import { ObjectStore } from '../src/adapters/s3.js';
+import { resolveConfig } from '../src/core/config.js';
+import { checkEdgarCsv, type CsvStats } from '../src/core/download.js';
+import { unzipFirstCsv } from '../src/core/log-input.js';
+import { dayPath, dayUrl } from '../src/core/sec-urls.js';
+import { report, type Figure } from './lib/report.js';
+
+const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
+const BIN = fileURLToPath(new URL('../bin/findoc', import.meta.url));
+const SEC_PATH = '/dera/data/Public-EDGAR-log-file-data';
+const BIG_DAY = '2017-06-30';
+const SMALL_DAY = '2017-06-29';
+
+interface Args {
+  mb: number;
+  gzip: boolean;
+  gzipLevel: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { mb: 400, gzip: true, gzipLevel: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--mb') a.mb = Number(argv[++i]);
+    else if (x === '--gzip-level') a.gzipLevel = Number(argv[++i]);
+    else if (x === '--no-gzip') a.gzip = false;
+    else if (x === '--help' || x === '-h') {
+      console.log('usage: node --import tsx bench/download.ts [--mb N] [--gzip-level L] [--no-gzip]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${x}`);
+  }
+  return a;
+}
+
+interface Day {
+  zip: string;
+  csvBytes: number;
+  rows: number;
+  sha256: string;
+}
+
+/**
+ * Writes a zip holding one CSV member of ≥ mb MB (the sample's rows repeated after one header), streamed:
+ * local header with sizes and CRC patched in at the end (bit 3 clear, as the SEC's), deflate level 6.
+ */
+async function makeDayZip(path: string, name: string, mb: number): Promise<Day> {
+  const sample = readFileSync(SAMPLE);
+  const lf = sample.indexOf(10);
+  const header = sample.subarray(0, lf + 1);
+  const body = sample.subarray(lf + 1);
+  let bodyRows = 0;
+  for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) bodyRows++;
+  const copies = Math.ceil((mb * 1e6) / body.length);
+  const fd = openSync(path, 'w');
+  const nameBytes = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  let offset = 0;
+  const write = (b: Buffer) => {
+    writeSync(fd, b, 0, b.length, offset);
+    offset += b.length;
+  };
+  write(local);
+  write(nameBytes);
+  const dataStart = offset;
+  let crc = zlib.crc32(header);
+  let csvBytes = header.length;
+  const hash = createHash('sha256').update(header);
+  const deflate = zlib.createDeflateRaw({ level: 6 });
+  const drained = (async () => {
+    for await (const c of deflate) write(c as Buffer);
+  })();
+  const feed = (b: Buffer) => new Promise<void>((res, rej) => deflate.write(b, (e) => (e ? rej(e) : res())));
+  await feed(header);
+  for (let k = 0; k < copies; k++) {
+    crc = zlib.crc32(body, crc);
+    csvBytes += body.length;
+    hash.update(body);
+    await feed(body);
+  }
+  deflate.end();
+  await drained;
+  const csize = offset - dataStart;
+  if (csvBytes >= 2 ** 32 || csize >= 2 ** 32) throw new Error('--mb too large for a zip without zip64 (keep it under 4000)');
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(csize, 18);
+  local.writeUInt32LE(csvBytes, 22);
+  local.writeUInt16LE(nameBytes.length, 26);
+  writeSync(fd, local, 0, 30, 0);
+  // Central directory and end record.
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(csize, 20);
+  central.writeUInt32LE(csvBytes, 24);
+  central.writeUInt16LE(nameBytes.length, 28);
+  const cdStart = offset;
+  write(central);
+  write(nameBytes);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(offset - cdStart, 12);
+  end.writeUInt32LE(cdStart, 16);
+  write(end);
+  closeSync(fd);
+  return { zip: path, csvBytes, rows: bodyRows * copies, sha256: hash.digest('hex') };
+}
+
+/** A static file server in its own process: SEC path of each day → its zip. Resolves with its base URL. */
+function startServer(routes: Record<string, string>): Promise<{ base: string; stop: () => void }> {
+  const script = `
+    const http = require('node:http'); const fs = require('node:fs');
+    const routes = ${JSON.stringify(routes)};
+    const server = http.createServer((req, res) => {
+      const file = routes[req.url];
+      if (!file) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': fs.statSync(file).size });
+      fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
+    });
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.once('error', reject);
+    child.stdout.once('data', (d) => resolve({ base: `http://127.0.0.1:${String(d).trim()}${SEC_PATH}`, stop: () => child.kill() }));
+  });
+}
+
+interface Measured {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  wallS: number;
+  peakRssMiB: number;
+}
+
+/** Runs a command, polling its peak RSS (VmHWM) from /proc every 50 ms. */
+function measure(cmd: string, argv: string[], env: Record<string, string>): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = setInterval(async () => {
+      try {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+        const m = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+      } catch {
+        /* exited */
+      }
+    }, 50);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearInterval(poll);
+      resolve({ stdout, stderr, code, wallS: (performance.now() - t0) / 1000, peakRssMiB: peak });
+    });
+  });
+}
+
+interface CliDay {
+  status: string;
+  csvBytes: number;
+  storedBytes: number;
+  zipBytes: number;
+  rows: number;
+  sha256?: string;
+  seconds: number;
+  reason?: string;
+}
+
+async function cliDownload(date: string, base: string, bucket: string, args: Args): Promise<{ day: CliDay; m: Measured }> {
+  const argv = [BIN, 'download', '--date', date, '--to-s3', `s3://${bucket}/days/`, '--base-url', base, '--json', '--force'];
+  if (!args.gzip) argv.push('--no-gzip');
+  argv.push('--gzip-level', String(args.gzipLevel));
+  const m = await measure(process.execPath, argv, { FINDOC_USER_AGENT: 'findoc bench admin@example.com' });
+  if (m.code !== 0) throw new Error(`findoc download exited ${m.code}: ${m.stderr}\n${m.stdout}`);
+  const out = JSON.parse(m.stdout) as { days: CliDay[] };
+  return { day: out.days[0], m };
+}
+
+async function unzipGzipReference(day: Day, args: Args): Promise<number> {
+  const t0 = performance.now();
+  const stats: CsvStats = { bytes: 0, rows: 0, sha256: '' };
+  const csv = Readable.from(checkEdgarCsv(unzipFirstCsv(createReadStream(day.zip, { highWaterMark: 64 * 1024 }), 'bench.zip'), 'bench.zip', stats), {
+    objectMode: false,
+  });
+  const out = args.gzip ? csv.pipe(zlib.createGzip({ level: args.gzipLevel, chunkSize: 64 * 1024 })) : csv;
+  for await (const _ of out) {
+    // thrown away
+  }
+  if (stats.bytes !== day.csvBytes) throw new Error('reference read the wrong number of bytes');
+  return (performance.now() - t0) / 1000;
+}
+
+async function httpReference(url: string, zipBytes: number): Promise<number> {
+  const client = new HttpClient();
+  try {
+    const t0 = performance.now();
+    const res = await client.get(url);
+    let n = 0;
+    for await (const c of res.body) n += (c as Buffer).length;
+    if (n !== zipBytes) throw new Error(`http reference got ${n} bytes, expected ${zipBytes}`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    client.close();
+  }
+}
+
+async function s3PutReference(store: ObjectStore, bucket: string, bytes: number): Promise<number> {
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24; // not all zeros
+  function* chunks() {
+    for (let left = bytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+  }
+  const t0 = performance.now();
+  await store.put(bucket, 'reference/put.bin', Readable.from(chunks(), { objectMode: false }));
+  return (performance.now() - t0) / 1000;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'findoc-bench-download-'));
+  const config = resolveConfig({}, process.env);
+  const store = new ObjectStore(config.s3);
+  const bucket = `bench-download-${Date.now().toString(36)}`;
+  let server: { base: string; stop: () => void } | undefined;
+  try {
+    process.stderr.write(`making ${args.mb} MB and ${Math.round(args.mb / 4)} MB days (zip, deflate level 6)…\n`);
+    const big = await makeDayZip(join(dir, 'log20170630.zip'), 'log20170630.csv', args.mb);
+    const small = await makeDayZip(join(dir, 'log20170629.zip'), 'log20170629.csv', args.mb / 4);
+    server = await startServer({ [SEC_PATH + dayPath(BIG_DAY)]: big.zip, [SEC_PATH + dayPath(SMALL_DAY)]: small.zip });
+    await store.ensureBucket(bucket);
+
+    process.stderr.write('findoc download (small day, then big day)…\n');
+    const smallRun = await cliDownload(SMALL_DAY, server.base, bucket, args);
+    const bigRun = await cliDownload(BIG_DAY, server.base, bucket, args);
+    for (const [run, day] of [
+      [smallRun, small],
+      [bigRun, big],
+    ] as const) {
+      if (run.day.status !== 'stored' || run.day.sha256 !== day.sha256 || run.day.rows !== day.rows) {
+        throw new Error(`download did not store the day intact: ${JSON.stringify(run.day)}`);
+      }
+    }
+    const d = bigRun.day;
+
+    process.stderr.write('references: unzip+gzip, http→null, s3 put…\n');
+    const cpuS = await unzipGzipReference(big, args);
+    const httpS = await httpReference(dayUrl(BIG_DAY, server.base), d.zipBytes);
+    const putS = await s3PutReference(store, bucket, d.storedBytes);
+
+    const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
+    const csvMBps = mbps(d.csvBytes, d.seconds);
+    const figures: Figure[] = [
+      {
+        bench: 'download',
+        metric: 'csv_stored_mb_per_s',
+        value: csvMBps,
+        unit: 'MB/s',
+        reference: `unzip+gzip${args.gzip ? ` (level ${args.gzipLevel})` : ''}, no I/O`,
+        reference_value: mbps(d.csvBytes, cpuS),
+        target: '>= 100',
+        note: `${(d.csvBytes / 1e6).toFixed(0)} MB CSV, ${(d.zipBytes / 1e6).toFixed(0)} MB zip, ${(d.storedBytes / 1e6).toFixed(0)} MB stored, ${d.seconds.toFixed(2)} s (wall with start-up ${bigRun.m.wallS.toFixed(2)} s)`,
+      },
+      { bench: 'download', metric: 'csv_stored_mb_per_s', value: csvMBps, unit: 'MB/s', reference: 'http→null (CSV carried)', reference_value: mbps(d.csvBytes, httpS) },
+      { bench: 'download', metric: 'csv_stored_mb_per_s', value: csvMBps, unit: 'MB/s', reference: 's3 put of the stored size (CSV carried)', reference_value: mbps(d.csvBytes, putS) },
+      {
+        bench: 'download',
+        metric: 'peak_rss_big_day',
+        value: bigRun.m.peakRssMiB,
+        unit: 'MiB',
+        reference: `peak RSS, day ${(4).toString()}x smaller`,
+        reference_value: smallRun.m.peakRssMiB,
+        target: 'ratio ≈ 1 (flat)',
+      },
+    ];
+    report(figures);
+  } finally {
+    server?.stop();
+    for await (const o of store.list(bucket, '')) await store.delete(bucket, o.key);
+    await store.client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
