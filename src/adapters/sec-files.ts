@@ -10,7 +10,7 @@
  * The body is yielded as it arrives (cik-lookup-data.txt is tens of MB). A body cut off mid-way is not
  * retried here: part of it was already consumed; the sync then fails and writes nothing.
  */
-import { FindocError, configError, serviceUnavailable } from '../core/errors.js';
+import { FindocError, configError } from '../core/errors.js';
 import { RateLimiter, systemClock } from '../core/rate-limit.js';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
 import { USER_AGENT_SETTING, isSecHost } from '../core/sec-urls.js';
@@ -25,6 +25,17 @@ export interface SecFetchOptions {
 }
 
 const BASE_URL_SETTING = '--base-url';
+
+/** Exit 69 naming the host and --base-url (the generic hint about the local stack does not apply here). */
+function secUnavailable(address: string, cause: unknown): FindocError {
+  const reason = cause instanceof Error ? cause.message || (cause as { code?: string }).code : cause ? String(cause) : 'no answer';
+  return new FindocError('FINDOC_SERVICE_UNAVAILABLE', `the SEC file server at ${address} is unavailable (${reason})`, {
+    service: 'SEC',
+    address,
+    setting: BASE_URL_SETTING,
+    hint: 'check the network and --base-url, then run the sync again',
+  }, { cause });
+}
 
 /** Fetches SEC files one after the other through one client and one 10 requests/s limiter. */
 export class SecFiles {
@@ -51,7 +62,7 @@ export class SecFiles {
         });
       } catch (e) {
         signal?.throwIfAborted();
-        if (!isRetryableError(e)) throw serviceUnavailable('SEC', address, BASE_URL_SETTING, e);
+        if (!isRetryableError(e)) throw secUnavailable(address, e);
         lastError = e;
         if (attempt < policy.attempts) await systemClock.sleep(backoffMs(attempt, policy), signal);
         continue;
@@ -94,7 +105,7 @@ export class SecFiles {
       }
       return;
     }
-    throw serviceUnavailable('SEC', address, BASE_URL_SETTING, lastError);
+    throw secUnavailable(address, lastError);
   }
 
   close(): void {
