@@ -316,6 +316,8 @@ export interface WatchSnapshot {
   /** Why there are no bands, when there are none ("no day set "x": run findoc batch …"). */
   bandsNote?: string;
   setName: string;
+  /** The stream's namespace (--redis-prefix), named while it is empty. */
+  prefix?: string;
   topAll: readonly TopEntry[];
   window: TopWindow;
   topWindow: readonly TopEntry[];
@@ -397,7 +399,10 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
     chartTitle: `visits/s, last ${spanWords(o.span)}${range}${bands}`,
     chart,
     level: t.level,
-    temperature: temperatureLines(t, s.setName, s.bandsNote),
+    temperature:
+      s.latest === null && s.prefix !== undefined
+        ? [...temperatureLines(t, s.setName, s.bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
+        : temperatureLines(t, s.setName, s.bandsNote),
     topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label) },
     topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising) },
     status,

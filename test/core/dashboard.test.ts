@@ -240,6 +240,8 @@ describe('the whole view', () => {
     });
     assert.equal(v.chart, null);
     assert.deepEqual(v.temperature, ['UNKNOWN', 'waiting for the stream']);
+    const named = buildView(snapshot({ latest: null, series: { from: 0, counts: [] }, prefix: 'demo:' }), { span: 60, maxPoints: 60, paused: false });
+    assert.match(named.temperature.join(' '), /nothing under "demo:" yet: is findoc stream running with this --redis-prefix\?/);
     assert.match(v.chartTitle, /no day set "x": run findoc batch/);
     assert.match(v.status[1].text, /data age no data/);
   });
