@@ -19,7 +19,7 @@ _findoc() {
 }
 _findoc_words() {
   case "$1" in
-    '') words='doctor replay stream top download generate companies completion --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
+    '') words='doctor replay stream top download generate companies watch completion --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     'doctor') words='--json --timeout --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--timeout --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'replay') words='--from --to --topic --partitions --speed --rate --max --loop --limit --start-at --strict --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--from --to --topic --partitions --speed --rate --limit --start-at --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'stream') words='--topic --group --redis-prefix --retention --filter --exclude-crawlers --from --max-future --partitions --reset --until-end --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--topic --group --redis-prefix --retention --filter --from --max-future --partitions --config --brokers --redis-url --database-url --s3-endpoint' ;;
@@ -29,6 +29,7 @@ _findoc_words() {
     'companies') words='sync show --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     'companies sync') words='--base-url --user-agent --sources --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--base-url --user-agent --sources --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'companies show') words='--schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'watch') words='--redis-prefix --set --span --window --refresh --schema --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--redis-prefix --set --span --window --refresh --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'completion') words='--write --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--write --config --brokers --redis-url --database-url --s3-endpoint' ;;
     *) return 1 ;;
   esac

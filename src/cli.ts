@@ -12,6 +12,7 @@ import { generateCommand } from './commands/generate.js';
 import { replayCommand } from './commands/replay.js';
 import { streamCommand } from './commands/stream.js';
 import { topCommand } from './commands/top.js';
+import { watchCommand } from './commands/watch.js';
 import { ERROR_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { paint } from './output.js';
@@ -51,6 +52,7 @@ Examples:
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());
+  program.addCommand(watchCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
 
   // Usage errors exit 64, as sysexits.h says (commander's default is 1). addCommand() does not copy

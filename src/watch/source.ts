@@ -1,0 +1,311 @@
+/**
+ * What one dashboard refresh reads, and how it survives services going away.
+ *
+ * Per refresh (default 1 s):
+ *   Redis (the stream's state)   progress (T, per-partition offsets and lag, ingest rate); visits per second
+ *                                over [T − span − 20, T]; top 10 all time; top 10 of the window and its
+ *                                total; the listed companies' visits over the window before, and its total.
+ *   PostgreSQL                   names of CIKs not seen before (cached; unknown ones asked again after a
+ *                                minute, so a `companies sync` shows up); the day set's row every 30 s, and
+ *                                its 86,400 bands only when the set was recomputed (fingerprint changed) —
+ *                                ~3 MB once, then every lookup is an array index and any span, across
+ *                                midnight too, needs no query.
+ *
+ * Failures: a service that does not answer (connection refused, timeout) is listed in the snapshot's
+ * `down` with the time it first failed, the last values read from it are kept on screen, and the next
+ * refresh tries again — with a new Redis client, since the dashboard's clients do not queue commands while
+ * offline (a refresh must not hang behind a dead connection). Anything else (a bug, a malformed key) is an
+ * error that stops the dashboard with its message.
+ */
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import { isConnectionError } from '../adapters/kafka.js';
+import type { OffsetReader } from '../adapters/topic-offsets.js';
+import { consumerLag } from '../core/lag.js';
+import { StreamState } from '../adapters/stream-state.js';
+import { readDayBands, readSetVersion, type DayBands } from '../adapters/bands-read.js';
+import { lookupCompanies } from '../adapters/companies-store.js';
+import { createPool, postgresAddress } from '../adapters/postgres.js';
+import { createRedis, redisAddress } from '../adapters/redis.js';
+import type { CompanyName } from '../core/companies.js';
+import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
+import { MEASURE_SECONDS, type Band } from '../core/temperature.js';
+import type { WatchSource } from './run.js';
+
+export interface SourceOptions {
+  redisUrl: string;
+  postgresUrl: string;
+  schema?: string;
+  setName: string;
+  prefix: string;
+  /** Kafka: the topic's end offsets, for the lag (without it, lag shows as unknown). */
+  kafka?: OffsetReader;
+  /** Per-read timeout: a refresh never waits longer on one service. */
+  timeoutMs?: number;
+}
+
+const TOP = 10;
+const SET_CHECK_MS = 30_000;
+const UNKNOWN_NAME_RETRY_MS = 60_000;
+
+/** Connection-level failures: the service is unreachable, not wrong. */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; name?: string } | undefined;
+  const code = err?.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
+  const m = err?.message ?? '';
+  return /timed? ?out|Connection is closed|Connection terminated|connect ECONN|Stream isn't writeable|ended|not connected|connection error/i.test(m);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+class Health {
+  private readonly down = new Map<string, ServiceDown>();
+  fail(service: string, address: string, e: unknown): void {
+    const prev = this.down.get(service);
+    this.down.set(service, { service, address, since: prev?.since ?? Date.now(), error: (e as Error)?.message ?? String(e) });
+  }
+  ok(service: string): void {
+    this.down.delete(service);
+  }
+  list(): ServiceDown[] {
+    return [...this.down.values()];
+  }
+  isDown(service: string): boolean {
+    return this.down.has(service);
+  }
+}
+
+/** The set's bands for all 86,400 seconds, reloaded when the set's fingerprint changes. */
+class Bands {
+  private bands: DayBands | null = null;
+  private fingerprint: string | null | undefined = undefined;
+  private checkedAt = -Infinity;
+  note: string | undefined = undefined;
+
+  constructor(private readonly setName: string) {}
+
+  bandAt = (second: number): Band | undefined => {
+    const b = this.bands;
+    if (!b || Number.isNaN(b.p25[second])) return undefined;
+    return { p25: b.p25[second], p50: b.p50[second], p75: b.p75[second], p95: b.p95[second] };
+  };
+
+  async refresh(pool: pg.Pool): Promise<void> {
+    if (Date.now() - this.checkedAt < SET_CHECK_MS) return;
+    const set = await readSetVersion(pool, this.setName);
+    if (!set || set.days === 0) {
+      this.bands = null;
+      this.fingerprint = undefined;
+      this.note = !set ? `no day set "${this.setName}": run findoc batch` : `day set "${this.setName}" has no days yet`;
+    } else if (set.fingerprint !== this.fingerprint || !this.bands) {
+      this.bands = await readDayBands(pool, this.setName);
+      this.fingerprint = set.fingerprint;
+      this.note = this.bands ? undefined : `day set "${this.setName}" has no bands yet`;
+    }
+    this.checkedAt = Date.now();
+  }
+}
+
+/** Company names by CIK; unknown CIKs are asked again after a minute. */
+class Names {
+  readonly known = new Map<number, CompanyName>();
+  private readonly unknownAt = new Map<number, number>();
+
+  async refresh(pool: pg.Pool, ciks: Iterable<number>): Promise<void> {
+    const now = Date.now();
+    const ask = [...new Set(ciks)].filter((c) => !this.known.has(c) && now - (this.unknownAt.get(c) ?? -Infinity) >= UNKNOWN_NAME_RETRY_MS);
+    if (ask.length === 0) return;
+    const found = await lookupCompanies(pool, ask);
+    for (const c of ask) {
+      const n = found.get(c);
+      if (n) {
+        this.known.set(c, n);
+        this.unknownAt.delete(c);
+      } else this.unknownAt.set(c, now);
+    }
+    // Bounded: the dashboard lists 20 companies at a time, but runs for days.
+    if (this.unknownAt.size > 10_000) this.unknownAt.clear();
+    if (this.known.size > 10_000) this.known.clear();
+  }
+}
+
+/**
+ * How often a window's top 10 is recomputed: every refresh for the short windows, every 10 s for 1 h —
+ * summing an hour of per-second sets costs Redis ~0.25 s on a 2017 weekday (stream-state-top.lua), and an
+ * hour's ranking hardly moves in a second.
+ */
+export const TOP_REFRESH_MS: Record<TopWindow, number> = { '10s': 0, '1m': 0, '5m': 0, '1h': 10_000 };
+
+function sum(counts: readonly number[], from: number, a: number, b: number): number {
+  let n = 0;
+  for (let s = Math.max(a, from); s <= b && s - from < counts.length; s++) n += counts[s - from];
+  return n;
+}
+
+export function createWatchSource(o: SourceOptions): WatchSource {
+  const timeoutMs = o.timeoutMs ?? 2000;
+  const health = new Health();
+  const bands = new Bands(o.setName);
+  const names = new Names();
+  const redisAt = redisAddress(o.redisUrl);
+  const pgAt = postgresAddress(o.postgresUrl);
+  let redis: Redis | null = null;
+  let state: StreamState | null = null;
+  const pool = createPool(o.postgresUrl, { schema: o.schema, max: 2, connectTimeoutMs: timeoutMs });
+  let topReadAt = 0;
+  let topReadWindow: TopWindow | null = null;
+  let applied: { topic: string; partition: number; offset: number }[] = [];
+
+  const snapshot: WatchSnapshot = {
+    now: Date.now(),
+    latest: null,
+    lastApplyMs: null,
+    series: { from: 0, counts: [] },
+    bandAt: bands.bandAt,
+    setName: o.setName,
+    prefix: o.prefix,
+    topAll: [],
+    window: '10s',
+    topWindow: [],
+    windowTotal: 0,
+    previous: new Map(),
+    previousTotal: 0,
+    names: names.known,
+    partitions: [],
+    ingestRate: null,
+    down: [],
+  };
+
+  async function readRedis(window: TopWindow, span: number): Promise<void> {
+    if (!redis || !state) {
+      // Not persistent: commands fail at once while disconnected instead of queueing behind a dead link.
+      redis = createRedis(o.redisUrl, { connectTimeoutMs: timeoutMs });
+      state = new StreamState(redis, o.prefix);
+      await redis.connect();
+    }
+    const st = state;
+    const progress = await st.readProgress();
+    applied = progress.partitions;
+    snapshot.ingestRate = progress.ingest.visitsPerSecond;
+    snapshot.latest = progress.latestSecond;
+    snapshot.lastApplyMs = progress.updatedAt === null ? null : Date.parse(progress.updatedAt);
+    if (progress.latestSecond === null) {
+      Object.assign(snapshot, { series: { from: 0, counts: [] }, topAll: [], topWindow: [], windowTotal: 0, previous: new Map(), previousTotal: 0 });
+      return;
+    }
+    const T = progress.latestSecond;
+    const cmp = risingComparison(window, T);
+    // One read of visits/s covers the chart, the temperature and trend, and the window totals.
+    const from = Math.min(T - span - 2 * MEASURE_SECONDS, cmp.before.from);
+    const visits = await st.readVisitsPerSecond(from, T);
+    snapshot.series = { from, counts: visits.counts };
+
+    const due = topReadWindow !== window || Date.now() - topReadAt >= TOP_REFRESH_MS[window];
+    if (due) {
+      const [all, now] = await Promise.all([st.readTop('all', TOP, { end: T }), st.readTop(window, TOP, { end: T })]);
+      const ciks = now.entries.map((e) => e.cik);
+      const [before, recent] = await Promise.all([
+        st.readWindowVisits(cmp.before.window, ciks, { end: cmp.before.end }),
+        cmp.now ? st.readWindowVisits(cmp.now.window, ciks, { end: T }) : Promise.resolve(null),
+      ]);
+      snapshot.topAll = all.entries;
+      snapshot.topWindow = now.entries;
+      snapshot.window = window;
+      const w = WINDOW_SECONDS[window];
+      // For rising: "now" is the window itself, or (1 h) its last 5 minutes; see risingComparison() in core/dashboard.ts.
+      snapshot.windowTotal = cmp.now ? sum(visits.counts, from, cmp.now.from, cmp.now.to) : sum(visits.counts, from, T - w + 1, T);
+      snapshot.risingNow = recent ?? undefined;
+      snapshot.previous = before;
+      snapshot.previousTotal = sum(visits.counts, from, cmp.before.from, cmp.before.to);
+      topReadAt = Date.now();
+      topReadWindow = window;
+    }
+  }
+
+  async function readKafka(): Promise<void> {
+    if (!o.kafka) return;
+    const topics = [...new Set(applied.map((a) => a.topic))];
+    const lags: { partition: number; lag: number | null; topic: string }[] = [];
+    for (const topic of topics) {
+      const mine = applied.filter((a) => a.topic === topic);
+      let ends;
+      try {
+        ends = await o.kafka.endOffsets(topic);
+      } catch (e) {
+        // A deleted topic is not an unreachable broker: its lag is unknown, Kafka is fine.
+        if (!/does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((e as Error)?.message))) throw e;
+        lags.push(...mine.map((a) => ({ partition: a.partition, lag: null, topic })));
+        continue;
+      }
+      lags.push(...consumerLag(mine, ends).map((l) => ({ partition: l.partition, lag: l.lag as number | null, topic })));
+    }
+    // One topic is the normal case; with several, partitions are told apart by topic in the label.
+    snapshot.partitions = lags.map((l) => ({ partition: l.partition, lag: l.lag, topic: topics.length > 1 ? l.topic : undefined }));
+  }
+
+  async function guarded(service: string, address: string, f: () => Promise<void>, onFail?: () => void): Promise<boolean> {
+    try {
+      await withTimeout(f(), timeoutMs * 2, `${service} at ${address}`);
+      health.ok(service);
+      return true;
+    } catch (e) {
+      if (!isUnreachable(e) && !(service === 'Kafka' && isConnectionError(e))) throw e;
+      health.fail(service, address, e);
+      onFail?.();
+      return false;
+    }
+  }
+
+  return {
+    initial: () => ({ ...snapshot, now: Date.now() }),
+    async read(window, span) {
+      if (snapshot.window !== window) {
+        // Shown at once, even while Redis is down: an empty table under the new window's title.
+        Object.assign(snapshot, { window, topWindow: [], windowTotal: 0, previous: new Map(), previousTotal: 0, risingNow: undefined });
+      }
+      // Redis then Kafka (the lag needs the applied offsets), and PostgreSQL beside them (names wait for
+      // the top lists): a refresh waits for the slower chain, not for the sum of the services.
+      const redisThenKafka = (async () => {
+        const redisOk = await guarded('Redis', redisAt, () => readRedis(window, span), () => {
+          redis?.disconnect();
+          redis = null;
+          state = null;
+        });
+        if (!redisOk || !o.kafka) {
+          // Offsets unknown (Redis down), or no Kafka configured: the lag is unknown, not zero.
+          snapshot.partitions = applied.map((a) => ({ partition: a.partition, lag: null }));
+          return;
+        }
+        const kafkaOk = await guarded('Kafka', o.kafka.address, readKafka);
+        if (!kafkaOk) snapshot.partitions = applied.map((a) => ({ partition: a.partition, lag: null }));
+      })();
+      const bandsRead = guarded('PostgreSQL', pgAt, async () => {
+        await bands.refresh(pool);
+        snapshot.bandsNote = bands.note;
+      });
+      // allSettled: an unexpected error in one must not leave the other's rejection unhandled.
+      const [chain, pg] = await Promise.allSettled([redisThenKafka, bandsRead]);
+      if (chain.status === 'rejected') throw chain.reason;
+      if (pg.status === 'rejected') throw pg.reason;
+      const pgOk = pg.value;
+      if (pgOk) await guarded('PostgreSQL', pgAt, () => names.refresh(pool, [...snapshot.topAll, ...snapshot.topWindow].map((e) => e.cik)));
+      snapshot.now = Date.now();
+      snapshot.down = health.list();
+      return { ...snapshot };
+    },
+    async close() {
+      redis?.disconnect();
+      redis = null;
+      await Promise.all([pool.end().catch(() => undefined), o.kafka?.close().catch(() => undefined)]);
+    },
+  };
+}
