@@ -18,9 +18,16 @@
  * Kafka's committed offsets are still committed (every few seconds and on shutdown) so that the usual lag
  * tools show something sensible; nothing here trusts them.
  *
+ * Flow: kafkajs fetches; eachBatch prepares the batch (CPU: parsing) and queues it; ONE writer takes
+ * everything queued — batches of several partitions, each partition's in offset order — and writes it in
+ * one go, while kafkajs already fetches the next batches. A single writer keeps each partition's writes in
+ * order (a write is only sent once the previous one is answered, so a redelivery found by one write is
+ * dealt with before the next is sent), and writing the partitions together lets the state merge them.
+ * The queue is bounded (maxQueuedRecords): eachBatch waits while it is full, and so does kafkajs.
+ *
  * The only file besides kafka.ts that imports kafkajs.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaSettings } from '../core/config.js';
 import type { StreamRecord } from '../core/stream-batch.js';
 import { ensureTopic, isConnectionError, kafkaUnavailable } from './kafka.js';
@@ -28,7 +35,7 @@ import { ensureTopic, isConnectionError, kafkaUnavailable } from './kafka.js';
 export interface ConsumedBatch {
   topic: string;
   partition: number;
-  /** Records in offset order; never empty. */
+  /** Records in offset order (kafkajs' own message objects: offset as a decimal string); never empty. */
   records: StreamRecord[];
   /** The offset the batch ends at: its last record's, or that of control records after it. */
   lastOffset: number;
@@ -42,27 +49,30 @@ export type ConsumerEvent =
   | { type: 'skipped'; partition: number; from: number; to: number }
   | { type: 'restart'; error: string };
 
-export interface ExactlyOnceConsumerOptions {
+export interface ExactlyOnceConsumerOptions<T> {
   topic: string;
   groupId: string;
   /** The last offset applied to the state for a partition, or null when none was. */
   storedOffset(topic: string, partition: number): Promise<number | null>;
   /** Where a partition never applied starts: the oldest record the topic still has, or its end. */
   startAt: 'earliest' | 'latest';
+  /** The CPU part of a batch (parsing), called as soon as it is fetched. */
+  prepare(batch: ConsumedBatch): T;
   /**
-   * Applies a batch to the state; resolves once it (or an earlier delivery of it) is there. A rejection
-   * stops the consumer: runExactlyOnceConsumer rejects with it.
+   * Writes prepared batches to the state — of one or several partitions, each partition's in offset
+   * order — and resolves once they (or earlier deliveries of them) are there. One call at a time. A
+   * rejection stops the consumer: runExactlyOnceConsumer rejects with it.
    */
-  apply(batch: ConsumedBatch): Promise<void>;
-  /** Aborting stops fetching, lets the batches in flight finish, commits and leaves the group. */
+  write(prepared: T[]): Promise<void>;
+  /** Aborting stops fetching, writes what was fetched, commits and leaves the group. */
   signal: AbortSignal;
   onEvent?(event: ConsumerEvent): void;
-  /** Create the topic with this many partitions when it does not exist. */
-  createPartitions?: number;
-  /** kafkajs fetch size per partition (default 1 MiB) — with `concurrency`, what bounds memory. */
+  /** kafkajs fetch size per partition (default 512 KiB; with maxQueuedRecords, what bounds memory). */
   maxBytesPerPartition?: number;
-  /** Partitions processed at once (default 4): one batch's Redis round trip overlaps another's parsing. */
+  /** Partitions kafkajs hands to eachBatch at once (default 4). */
   concurrency?: number;
+  /** Records fetched and not yet written before eachBatch waits (default 20,000). */
+  maxQueuedRecords?: number;
 }
 
 const COMMIT_INTERVAL_MS = 5000;
@@ -76,25 +86,25 @@ interface PartitionState {
   seeks: number;
 }
 
+interface Queued<T> {
+  partition: number;
+  lastOffset: number;
+  records: number;
+  item: T;
+}
+
 /**
- * Joins the group and applies batches until `signal` aborts (resolves) or something fatal happens
- * (rejects: unreachable broker at start → exit 69, or the apply callback's error).
+ * Joins the group and writes batches until `signal` aborts (resolves) or something fatal happens
+ * (rejects: unreachable broker at start → exit 69, or the write callback's error).
  */
-export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettings, options: ExactlyOnceConsumerOptions): Promise<void> {
+export async function runExactlyOnceConsumer<T>(kafka: Kafka, settings: KafkaSettings, options: ExactlyOnceConsumerOptions<T>): Promise<void> {
   const { topic } = options;
   const emit = options.onEvent ?? (() => undefined);
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    if (options.createPartitions) await ensureTopic(admin, topic, options.createPartitions);
-  } catch (e) {
-    await admin.disconnect().catch(() => undefined);
-    if (isConnectionError(e)) throw kafkaUnavailable(settings, e);
-    throw e;
-  }
-
-  const maxBytesPerPartition = options.maxBytesPerPartition ?? 1 << 20;
+  const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
   const concurrency = options.concurrency ?? 4;
+  const maxQueued = options.maxQueuedRecords ?? 20_000;
+
+  const admin = kafka.admin();
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: 30_000,
@@ -102,6 +112,9 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
     heartbeatInterval: 3000,
     maxBytesPerPartition,
     maxBytes: maxBytesPerPartition * concurrency,
+    // A fetch returns as soon as one record is there; when none is, it waits this long, and so does a
+    // graceful stop — keep it short.
+    maxWaitTimeInMs: 500,
     allowAutoTopicCreation: false,
   });
 
@@ -109,7 +122,18 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
   const partitions = new Map<number, PartitionState>();
   /** Next offset to commit to Kafka per partition (informational). */
   const toCommit = new Map<number, number>();
-  const inFlight = new Set<Promise<unknown>>();
+  const queue: Queued<T>[] = [];
+  /** Records queued or being written. */
+  let pending = 0;
+  let writer: Promise<void> | null = null;
+  /** Resolved whenever the writer makes room or finishes. */
+  let progressed: () => void = () => undefined;
+  let progress = new Promise<void>((resolve) => (progressed = resolve));
+  const signalProgress = () => {
+    progressed();
+    progress = new Promise<void>((resolve) => (progressed = resolve));
+  };
+
   let stopping = false;
   let fatal: { error: unknown } | null = null;
   let wake: () => void = () => undefined;
@@ -125,6 +149,33 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });
 
+  const writeLoop = async () => {
+    while (queue.length > 0 && !fatal) {
+      const group = queue.splice(0, queue.length);
+      try {
+        await options.write(group.map((q) => q.item));
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      for (const q of group) {
+        toCommit.set(q.partition, q.lastOffset + 1);
+        pending -= q.records;
+      }
+      signalProgress();
+    }
+  };
+  const kick = () => {
+    writer ??= writeLoop().finally(() => {
+      writer = null;
+      signalProgress();
+    });
+  };
+  /** Waits until everything queued is written (or the writer failed). */
+  const drained = async () => {
+    while (writer) await writer;
+  };
+
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     epoch++;
     emit({ type: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
@@ -135,12 +186,11 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
     else fail(isConnectionError(error) ? kafkaUnavailable(settings, error) : error);
   });
 
-  /** Where Redis says the partition continues. */
+  /** Where the state says the partition continues. */
   const startOf = async (partition: number): Promise<number> => {
     const stored = await options.storedOffset(topic, partition);
     if (stored !== null) return stored + 1;
-    const ends = await admin.fetchTopicOffsets(topic);
-    const p = ends.find((x) => x.partition === partition);
+    const p = (await admin.fetchTopicOffsets(topic)).find((x) => x.partition === partition);
     if (!p) throw new Error(`topic ${topic} has no partition ${partition}`);
     return Number(options.startAt === 'earliest' ? p.low : p.high);
   };
@@ -177,6 +227,8 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
       let state = partitions.get(partition);
       if (!state || state.epoch !== epoch) {
         const thisEpoch = epoch;
+        // The stored offset must include this process's own writes still queued.
+        await drained();
         state = { epoch: thisEpoch, expected: await startOf(partition), verified: false, seeks: 0 };
         partitions.set(partition, state);
       }
@@ -188,20 +240,13 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
       }
       if (stopping) return;
       const lastOffset = Number(batch.lastOffset());
-      const records: StreamRecord[] = new Array(batch.messages.length);
-      for (let i = 0; i < records.length; i++) {
-        const m = batch.messages[i];
-        records[i] = { offset: Number(m.offset), value: m.value };
-      }
-      const applying = options.apply({ topic, partition, records, lastOffset, highWatermark: Number(batch.highWatermark) });
-      inFlight.add(applying);
-      try {
-        await applying;
-      } finally {
-        inFlight.delete(applying);
-      }
+      const item = options.prepare({ topic, partition, records: batch.messages, lastOffset, highWatermark: Number(batch.highWatermark) });
+      queue.push({ partition, lastOffset, records: batch.messages.length, item });
+      pending += batch.messages.length;
+      kick();
+      // kafkajs' own position moves on now; the state's moves when the writer has written it.
       resolveOffset(batch.lastOffset());
-      toCommit.set(partition, lastOffset + 1);
+      while (pending > maxQueued && !stopping) await progress;
       await heartbeat();
     } catch (e) {
       fail(e);
@@ -218,6 +263,7 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
 
   try {
     try {
+      await admin.connect();
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: options.startAt === 'earliest' });
     } catch (e) {
@@ -228,8 +274,8 @@ export async function runExactlyOnceConsumer(kafka: Kafka, settings: KafkaSettin
     const timer = setInterval(() => void commit(), COMMIT_INTERVAL_MS);
     try {
       await stopped;
-      // Graceful: no new batch starts (eachBatch returns at once); the ones applying finish, then commit.
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // Graceful: no new batch is queued (eachBatch returns at once); what was fetched is written, then committed.
+      await drained();
       await commit();
     } finally {
       clearInterval(timer);

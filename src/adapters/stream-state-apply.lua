@@ -1,46 +1,49 @@
--- Applies one batch of one Kafka partition to a findoc stream namespace, atomically with its offset.
--- Key layout, TTLs and the exactly-once argument: docs/redis.md. Called by stream-state.ts (apply()).
+-- Applies the batches of one or more Kafka partitions to a findoc stream namespace, atomically with their
+-- offsets. Key layout, TTLs and the exactly-once argument: docs/redis.md. Called by stream-state.ts.
 --
--- Exactly-once effect: OFFSETS[topic:partition] is the last offset whose record has been counted. A
--- batch covers offsets first … last of one partition, contiguous from the position the consumer fetched.
---   last  <= stored   the whole batch was applied before (a redelivery): change nothing, return 0;
---   first <= stored   part of it was: change nothing, return -1 and the stored offset — the caller
---                     re-aggregates the records after it and calls again;
---   otherwise         add every count below AND set the offset to `last`, in this one script: Redis runs
---                     a script to the end before any other command, so a crash leaves either all of it
---                     or none of it.
+-- Exactly-once effect: OFFSETS[topic:partition] is the last offset whose record has been counted. Each
+-- range first … last of a call is one partition's records, contiguous from the position the consumer
+-- fetched. If any range starts at or below its stored offset (a redelivery, or a batch another process
+-- already applied in part), nothing changes and the stored offsets come back: the caller drops what is
+-- applied and calls again. Otherwise every count below AND every offset change, in this one script: Redis
+-- runs a script to the end before any other command, so a crash leaves either all of it or none of it.
 --
 -- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
 --       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
 --       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
--- ARGV  1 base ("<prefix>{<tag>}:")   2 "topic:partition"   3 first offset   4 last offset
---       5 filter name   6 retention s   7 CIK horizon s   8 samples kept   9 records   10 visits
---       11 filtered   12 rejected   13 latest event second of the batch ("" when it has no visit)
---       then: n, n × (reason, count)          rejects per reason
+-- ARGV  1 base ("<prefix>{<tag>}:")   2 filter name   3 retention s   4 CIK horizon s   5 samples kept
+--       6 records   7 visits   8 filtered   9 rejected   10 latest event second of the batch ("" if none)
+--       then: n, n × ("topic:partition", first offset, last offset)
+--             n, n × (reason, count)          rejects per reason
 --             n, n × sample                   reject samples (JSON text)
---             n, n × (cik member, visits)     all-time per CIK
---             n, n × (second, visits, k, k × (cik member, visits))   per event second
--- Returns {1, last, latest} applied | {0, stored, latest} duplicate | {-1, stored, latest} partial;
--- an error "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
+--             n, n × (visits, cik member)     all-time per CIK
+--             n, n × (second, visits, k, k × (visits, cik member))   per event second
+-- Returns {1, latest} when applied; {0, latest, stored offset or -1 per range} when nothing was; an error
+-- "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
 
 local base = ARGV[1]
-local field = ARGV[2]
-local first = tonumber(ARGV[3])
-local last = tonumber(ARGV[4])
-local retention = tonumber(ARGV[6])
-local horizon = tonumber(ARGV[7])
+local retention = tonumber(ARGV[3])
+local horizon = tonumber(ARGV[4])
 
 local storedFilter = redis.call('HGET', KEYS[1], 'filter')
-if storedFilter and storedFilter ~= ARGV[5] then
+if storedFilter and storedFilter ~= ARGV[2] then
   return redis.error_reply('FINDOC_FILTER_MISMATCH ' .. storedFilter)
 end
 
 local latest = tonumber(redis.call('HGET', KEYS[4], 'latest'))
-local stored = redis.call('HGET', KEYS[2], field)
-if stored then
-  stored = tonumber(stored)
-  if last <= stored then return {0, stored, latest or -1} end
-  if first <= stored then return {-1, stored, latest or -1} end
+local nranges = tonumber(ARGV[11])
+local conflict = false
+local stored = {}
+for r = 1, nranges do
+  local i = 12 + 3 * (r - 1)
+  local s = redis.call('HGET', KEYS[2], ARGV[i])
+  stored[r] = s and tonumber(s) or -1
+  if s and tonumber(ARGV[i + 1]) <= stored[r] then conflict = true end
+end
+if conflict then
+  local out = {0, latest or -1}
+  for r = 1, nranges do out[#out + 1] = stored[r] end
+  return out
 end
 
 local clock = redis.call('TIME')
@@ -48,30 +51,33 @@ local nowS = tonumber(clock[1])
 local nowMs = nowS * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 if not storedFilter then
-  redis.call('HSET', KEYS[1], 'filter', ARGV[5], 'layout', '1', 'created-ms', nowMs)
+  redis.call('HSET', KEYS[1], 'filter', ARGV[2], 'layout', '1', 'created-ms', nowMs)
 end
-redis.call('HSET', KEYS[2], field, ARGV[4])
-redis.call('HSET', KEYS[3], field, nowMs)
+for r = 1, nranges do
+  local i = 12 + 3 * (r - 1)
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+  redis.call('HSET', KEYS[3], ARGV[i], nowMs)
+end
 
-local records = tonumber(ARGV[9])
-local visits = tonumber(ARGV[10])
+local records = tonumber(ARGV[6])
+local visits = tonumber(ARGV[7])
 redis.call('HINCRBY', KEYS[4], 'records', records)
 redis.call('HINCRBY', KEYS[4], 'visits', visits)
-redis.call('HINCRBY', KEYS[4], 'filtered', ARGV[11])
-redis.call('HINCRBY', KEYS[4], 'rejected', ARGV[12])
+redis.call('HINCRBY', KEYS[4], 'filtered', ARGV[8])
+redis.call('HINCRBY', KEYS[4], 'rejected', ARGV[9])
 redis.call('HSET', KEYS[4], 'updated-ms', nowMs)
 
 -- The latest event second only moves forward.
 local before = latest
-if ARGV[13] ~= '' then
-  local s = tonumber(ARGV[13])
+if ARGV[10] ~= '' then
+  local s = tonumber(ARGV[10])
   if not latest or s > latest then
     latest = s
     redis.call('HSET', KEYS[4], 'latest', s)
   end
 end
 
-local i = 14
+local i = 12 + 3 * nranges
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]); i = i + 2
@@ -81,11 +87,11 @@ if n > 0 then
   for _ = 1, n do
     redis.call('LPUSH', KEYS[6], ARGV[i]); i = i + 1
   end
-  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[8]) - 1)
+  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[5]) - 1)
 end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  redis.call('ZINCRBY', KEYS[7], ARGV[i + 1], ARGV[i]); i = i + 2
+  redis.call('ZINCRBY', KEYS[7], ARGV[i], ARGV[i + 1]); i = i + 2
 end
 
 -- Per event second. A second at or before latest − retention is outside every bucket: its visits are
@@ -109,8 +115,17 @@ for _ = 1, n do
     minutes[m] = true
     if s > latest - horizon then
       local key = base .. 'sec:' .. s
-      for _ = 1, k do
-        redis.call('ZINCRBY', key, ARGV[i + 1], ARGV[i]); i = i + 2
+      if redis.call('EXISTS', key) == 0 then
+        -- A second this call creates (the common case when partitions are merged): one ZADD of all its
+        -- pairs instead of one ZINCRBY each. In slices: unpack has a stack limit of a few thousand values.
+        for j = i, i + 2 * k - 1, 4000 do
+          redis.call('ZADD', key, unpack(ARGV, j, math.min(j + 3999, i + 2 * k - 1)))
+        end
+        i = i + 2 * k
+      else
+        for _ = 1, k do
+          redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1]); i = i + 2
+        end
       end
       seconds[s] = true
     else
@@ -154,4 +169,4 @@ redis.call('HINCRBY', ingest, 'records', records)
 redis.call('HINCRBY', ingest, 'visits', visits)
 redis.call('EXPIRE', ingest, 120)
 
-return {1, last, latest or -1}
+return {1, latest or -1}

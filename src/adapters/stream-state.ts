@@ -23,7 +23,7 @@
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
 import type { AppliedOffset } from '../core/lag.js';
-import type { BatchDelta, RejectedRecord, StreamRejectReason } from '../core/stream-batch.js';
+import { addCounts, aggregate, emptyCounts, trimBatch, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
 import {
   LONGEST_WINDOW_SECONDS,
   cikMember,
@@ -89,13 +89,21 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
   };
 }
 
-export type ApplyStatus = 'applied' | 'duplicate' | 'partial';
-
 export interface ApplyResult {
-  status: ApplyStatus;
-  /** After "applied": the batch's last offset; otherwise the offset already stored. */
-  offset: number;
+  /** False when any range was applied before, in whole or in part: then nothing changed. */
+  applied: boolean;
+  /** The offset stored per range before the call (null: none), in delta.ranges order. */
+  stored: (number | null)[];
   /** The namespace's latest event second after the call (null: none yet). */
+  latest: number | null;
+}
+
+/** What applyBatches did. */
+export interface ApplyReport extends BatchCounts {
+  /** Records left out because the namespace already had them (redelivered after a crash or a rebalance). */
+  duplicates: number;
+  /** Script calls made. */
+  calls: number;
   latest: number | null;
 }
 
@@ -163,7 +171,7 @@ const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 
 type ScriptReply = (string | number | null | ScriptReply)[];
 interface StateScripts {
-  findocStreamApply(...args: (string | number)[]): Promise<[number, number, number]>;
+  findocStreamApply(...args: (string | number)[]): Promise<number[]>;
   findocStreamTop(...args: (string | number)[]): Promise<ScriptReply>;
 }
 
@@ -214,28 +222,64 @@ export class StreamState {
     return out.sort((a, b) => a.partition - b.partition);
   }
 
-  /** Applies a batch with its offsets, exactly once (see stream-state-apply.lua). */
+  /**
+   * Applies parsed batches (several partitions, in fetch order per partition) exactly once: first all in
+   * one script call; if the namespace already has any of them in whole or in part (a redelivery), each
+   * batch alone, without the records at or below its partition's stored offset.
+   */
+  async applyBatches(batches: readonly ParsedBatch[], filter: string, retentionSeconds: number): Promise<ApplyReport> {
+    const report: ApplyReport = { ...emptyCounts(), duplicates: 0, calls: 0, latest: null };
+    if (batches.length === 0) return report;
+    const delta = aggregate(batches);
+    const r = await this.apply(delta, filter, retentionSeconds);
+    report.calls++;
+    report.latest = r.latest;
+    if (r.applied) {
+      addCounts(report, delta);
+      return report;
+    }
+    for (const batch of batches) {
+      let b: ParsedBatch | null = batch;
+      while (b) {
+        const one = aggregate([b]);
+        const again = await this.apply(one, filter, retentionSeconds);
+        report.calls++;
+        report.latest = again.latest;
+        if (again.applied) {
+          addCounts(report, one);
+          break;
+        }
+        const rest = trimBatch(b, again.stored[0] ?? -1);
+        report.duplicates += b.records - (rest?.records ?? 0);
+        b = rest;
+      }
+    }
+    return report;
+  }
+
+  /** One script call: all of the delta with its offsets, or nothing (see stream-state-apply.lua). */
   async apply(delta: BatchDelta, filter: string, retentionSeconds: number): Promise<ApplyResult> {
     const k = this.keys;
     const args: (string | number)[] = [
       k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex,
-      k.base, `${delta.topic}:${delta.partition}`, delta.firstOffset, delta.lastOffset, filter, retentionSeconds,
-      CIK_HORIZON_SECONDS, SAMPLES_KEPT, delta.records, delta.visits, delta.filtered, delta.rejected,
-      delta.maxSecond === null ? '' : delta.maxSecond,
+      k.base, filter, retentionSeconds, CIK_HORIZON_SECONDS, SAMPLES_KEPT,
+      delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond,
     ];
+    args.push(delta.ranges.length);
+    for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.first, r.last);
     const reasons = Object.entries(delta.rejects);
     args.push(reasons.length);
     for (const [reason, n] of reasons) args.push(reason, n as number);
     args.push(delta.samples.length);
     for (const s of delta.samples) args.push(JSON.stringify(s));
     args.push(delta.ciks.length);
-    for (let i = 0; i < delta.ciks.length; i++) args.push(cikMember(delta.ciks[i]), delta.cikVisits[i]);
+    for (let i = 0; i < delta.ciks.length; i++) args.push(delta.cikVisits[i], cikMember(delta.ciks[i]));
     args.push(delta.seconds.length);
     for (const s of delta.seconds) {
       args.push(s.second, s.visits, s.ciks.length);
-      for (let i = 0; i < s.ciks.length; i++) args.push(cikMember(s.ciks[i]), s.counts[i]);
+      for (let i = 0; i < s.ciks.length; i++) args.push(s.counts[i], cikMember(s.ciks[i]));
     }
-    let reply: [number, number, number];
+    let reply: number[];
     try {
       reply = await this.scripts.findocStreamApply(...args);
     } catch (e) {
@@ -243,8 +287,9 @@ export class StreamState {
       if (m) throw filterMismatch(this.keys.prefix, m[1], filter);
       throw e;
     }
-    const [code, offset, latest] = reply;
-    return { status: code === 1 ? 'applied' : code === 0 ? 'duplicate' : 'partial', offset: Number(offset), latest: latest < 0 ? null : Number(latest) };
+    const latest = reply[1] < 0 ? null : Number(reply[1]);
+    const stored = reply.slice(2).map((o) => (o < 0 ? null : Number(o)));
+    return { applied: reply[0] === 1, stored, latest };
   }
 
   /**

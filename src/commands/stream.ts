@@ -13,7 +13,7 @@ import { StreamState, type ResetResult } from '../adapters/stream-state.js';
 import { usageError } from '../core/errors.js';
 import { parseFilter, type VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
-import { decodeBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch } from '../core/stream-batch.js';
 import { LONGEST_WINDOW_SECONDS, isoSecond, parseDuration } from '../core/windows.js';
 import { Progress, formatRate, info, printJson } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -34,14 +34,9 @@ interface StreamOptions {
 }
 
 /** What this process did (the namespace's own totals, all processes included, are in Redis). */
-interface RunTotals {
-  batches: number;
-  records: number;
-  visits: number;
-  filtered: number;
-  rejected: number;
-  rejects: Partial<Record<StreamRejectReason, number>>;
-  samples: RejectedRecord[];
+interface RunTotals extends BatchCounts {
+  /** Script calls. */
+  calls: number;
   /** Records skipped because the namespace already had them (redelivered after a crash or rebalance). */
   duplicates: number;
 }
@@ -143,7 +138,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
     return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
   });
 
-  const run: RunTotals = { batches: 0, records: 0, visits: 0, filtered: 0, rejected: 0, rejects: {}, samples: [], duplicates: 0 };
+  const run: RunTotals = { ...emptyCounts(), calls: 0, duplicates: 0 };
   const started = performance.now();
   const progress = new Progress(250);
   let assigned: number[] = [];
@@ -151,29 +146,21 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
   const stop = new AbortController();
   const signal = AbortSignal.any([shutdown, stop.signal]);
 
-  const apply = async (b: ConsumedBatch): Promise<void> => {
-    let records = b.records;
-    for (;;) {
-      const delta = decodeBatch(records, {
-        topic: b.topic,
-        partition: b.partition,
-        filter: o.filter,
-        nowSecond: Math.floor(Date.now() / 1000),
-        maxFutureSeconds: o.maxFutureSeconds,
-        lastOffset: b.lastOffset,
-      });
-      const r = await state.apply(delta, o.filter.name, o.retentionSeconds);
-      latest = r.latest;
-      if (r.status === 'applied') {
-        addDelta(run, delta);
-        break;
-      }
-      // Some or all of it is in Redis already (an earlier delivery): count only what follows.
-      const rest = r.status === 'partial' ? records.filter((x) => x.offset > r.offset) : [];
-      run.duplicates += records.length - rest.length;
-      if (rest.length === 0) break;
-      records = rest;
-    }
+  const prepare = (b: ConsumedBatch): ParsedBatch =>
+    parseRecords(b.records, {
+      topic: b.topic,
+      partition: b.partition,
+      filter: o.filter,
+      nowSecond: Math.floor(Date.now() / 1000),
+      maxFutureSeconds: o.maxFutureSeconds,
+      lastOffset: b.lastOffset,
+    });
+  const write = async (batches: ParsedBatch[]): Promise<void> => {
+    const r = await state.applyBatches(batches, o.filter.name, o.retentionSeconds);
+    addCounts(run, r);
+    run.duplicates += r.duplicates;
+    run.calls += r.calls;
+    latest = r.latest ?? latest;
     progress.update(() => {
       const s = (performance.now() - started) / 1000;
       return `stream ${o.topic} → ${o.prefix}  ${formatRate(run.visits)} visits  ${formatRate(run.visits / s)}/s  latest ${latest === null ? '-' : isoSecond(latest)}  rejected ${run.rejected}  partitions ${assigned.join(',') || '-'}`;
@@ -208,7 +195,8 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
       groupId: o.group,
       storedOffset: (topic, partition) => state.storedOffset(topic, partition),
       startAt: o.startAt,
-      apply,
+      prepare,
+      write,
       signal,
       onEvent,
     });
@@ -226,7 +214,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
     filter: o.filter.name,
     reset,
     seconds: Math.round(seconds * 1000) / 1000,
-    batches: run.batches,
+    calls: run.calls,
     records: run.records,
     visits: run.visits,
     filtered: run.filtered,
@@ -255,14 +243,4 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
     );
     for (const [reason, n] of Object.entries(run.rejects)) process.stdout.write(`  rejected ${reason}: ${n}\n`);
   }
-}
-
-function addDelta(run: RunTotals, d: ReturnType<typeof decodeBatch>): void {
-  run.batches++;
-  run.records += d.records;
-  run.visits += d.visits;
-  run.filtered += d.filtered;
-  run.rejected += d.rejected;
-  for (const [reason, n] of Object.entries(d.rejects) as [StreamRejectReason, number][]) run.rejects[reason] = (run.rejects[reason] ?? 0) + n;
-  for (const s of d.samples) if (run.samples.length < 10) run.samples.push(s);
 }

@@ -1,5 +1,5 @@
 /**
- * From a batch of Kafka records to the counts it adds (findoc stream, DESIGN §3.3). Pure: no Kafka client,
+ * From batches of Kafka records to the counts they add (findoc stream, DESIGN §3.3). Pure: no Kafka client,
  * no Redis; src/adapters/stream-state.ts applies a BatchDelta atomically with its offsets.
  *
  * Input contract (what `findoc replay` produces, DESIGN §3.2): one record per visit, value = one CSV row
@@ -21,8 +21,12 @@
  * Rejected records are counted per reason, a few are kept as samples (partition, offset, text), and they
  * are skipped: their offsets are applied like any other, so a partition never stalls on them.
  *
- * Visits dropped by the crawler filter (filter.ts) are counted as `filtered`. What remains is aggregated
- * per event second (visits) and per (event second, CIK), and per CIK for the all-time totals.
+ * Visits dropped by the crawler filter (filter.ts) are counted as `filtered`. Two steps:
+ *   parseRecords  one partition's batch → its kept visits (event second, CIK) and counters; done as soon
+ *                 as the batch is fetched;
+ *   aggregate     the parsed batches of several partitions → one BatchDelta: visits per event second, per
+ *                 (event second, CIK), per CIK. Merging partitions before writing matters: they cover the
+ *                 same seconds and CIKs, so Redis gets far fewer increments than batch by batch.
  */
 import { LogParser } from './log-parser.js';
 import { REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
@@ -37,9 +41,9 @@ export const STREAM_REJECT_DESCRIPTIONS: Record<StreamRejectReason, string> = {
   future_event: 'the event time is later than the wall clock plus --max-future (a clock or producer bug)',
 };
 
-/** One Kafka record as the stream reads it. */
+/** One Kafka record as the stream reads it (the shape of kafkajs' messages: offsets are int64 as decimal text). */
 export interface StreamRecord {
-  offset: number;
+  offset: string;
   value: Buffer | null;
 }
 
@@ -52,21 +56,22 @@ export interface RejectedRecord {
   text: string;
 }
 
-/** Visits of one event second in a batch, and how they split over CIKs (ciks ascending). */
-export interface SecondDelta {
-  second: number;
-  visits: number;
-  ciks: number[];
-  counts: number[];
-}
-
-export interface BatchDelta {
+export interface ParseOptions {
   topic: string;
   partition: number;
-  /** Offsets of the first record and of the end of the batch (the last record, or a later control record). */
-  firstOffset: number;
-  lastOffset: number;
-  /** Records in the batch: visits + filtered + rejected. */
+  filter: VisitFilter;
+  /** Wall clock in Unix seconds, for the future_event bound. */
+  nowSecond: number;
+  maxFutureSeconds: number;
+  /** The offset the batch ends at (≥ the last record's offset: control records may follow it). */
+  lastOffset?: number;
+  /** Samples kept per batch (default 5). */
+  maxSamples?: number;
+}
+
+/** The counters every step carries. */
+export interface BatchCounts {
+  /** Records: visits + filtered + rejected. */
   records: number;
   /** Visits kept by the filter. */
   visits: number;
@@ -75,6 +80,48 @@ export interface BatchDelta {
   rejected: number;
   rejects: Partial<Record<StreamRejectReason, number>>;
   samples: RejectedRecord[];
+}
+
+/** One partition's batch, parsed. */
+export interface ParsedBatch extends BatchCounts {
+  topic: string;
+  partition: number;
+  firstOffset: number;
+  /** The offset the batch ends at (its last record, or control records after it). */
+  lastOffset: number;
+  /** Event second and CIK of each kept visit. */
+  second: Float64Array;
+  cik: Float64Array;
+  /**
+   * What it was parsed from and how, so that trimBatch can parse a tail of it again: the values as one
+   * buffer (record i is text[start[i] … start[i + 1] − 1), the LF excluded) and the offsets. Typed arrays
+   * and one buffer rather than the client's message objects, so a queued batch weighs its bytes only.
+   */
+  text: Buffer;
+  start: Int32Array;
+  offsets: Float64Array;
+  options: ParseOptions;
+}
+
+/** Offsets a delta covers in one partition: first … last, contiguous from where the consumer fetched. */
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  first: number;
+  last: number;
+}
+
+/** Visits of one event second, and how they split over CIKs (ciks ascending). */
+export interface SecondDelta {
+  second: number;
+  visits: number;
+  ciks: number[];
+  counts: number[];
+}
+
+export interface BatchDelta extends BatchCounts {
+  /** One range per partition, partitions ascending. */
+  ranges: OffsetRange[];
   /** Per event second, ascending. */
   seconds: SecondDelta[];
   /** All-time visits per CIK (every kept visit, late ones included), ciks ascending. */
@@ -84,27 +131,14 @@ export interface BatchDelta {
   maxSecond: number | null;
 }
 
-export interface DecodeOptions {
-  topic: string;
-  partition: number;
-  filter: VisitFilter;
-  /** Wall clock in Unix seconds, for the future_event bound. */
-  nowSecond: number;
-  maxFutureSeconds: number;
-  /** The offset the batch ends at (≥ the last record's offset); default: the last record's offset. */
-  lastOffset?: number;
-  /** Samples kept per batch (default 5). */
-  maxSamples?: number;
-}
-
 const LF = 10;
 const SPACE = 32;
 const HEADER = Buffer.from(EDGAR_HEADER + '\n');
 const SAMPLE_CHARS = 200;
 
-/** Decodes and aggregates one batch of one partition. `records` must be in offset order and non-empty. */
-export function decodeBatch(records: readonly StreamRecord[], options: DecodeOptions): BatchDelta {
-  if (records.length === 0) throw new RangeError('decodeBatch: no records');
+/** Parses one partition's records (in offset order, at least one). */
+export function parseRecords(records: readonly StreamRecord[], options: ParseOptions): ParsedBatch {
+  if (records.length === 0) throw new RangeError('parseRecords: no records');
   const { topic, partition, filter } = options;
   const maxSamples = options.maxSamples ?? 5;
   const rejects: Partial<Record<StreamRejectReason, number>> = {};
@@ -115,7 +149,7 @@ export function decodeBatch(records: readonly StreamRecord[], options: DecodeOpt
     rejected++;
     if (samples.length < maxSamples) {
       const t = text();
-      samples.push({ topic, partition, offset: records[index].offset, reason, text: t.length > SAMPLE_CHARS ? t.slice(0, SAMPLE_CHARS - 1) + '…' : t });
+      samples.push({ topic, partition, offset: offsets[index], reason, text: t.length > SAMPLE_CHARS ? t.slice(0, SAMPLE_CHARS - 1) + '…' : t });
     }
   };
 
@@ -123,8 +157,12 @@ export function decodeBatch(records: readonly StreamRecord[], options: DecodeOpt
   let size = HEADER.length;
   for (const r of records) size += (r.value?.length ?? 0) + 1;
   const buf = Buffer.allocUnsafe(size);
+  const start = new Int32Array(records.length + 1);
+  const offsets = new Float64Array(records.length);
   let pos = HEADER.copy(buf, 0);
   for (let i = 0; i < records.length; i++) {
+    start[i] = pos;
+    offsets[i] = Number(records[i].offset);
     const v = records[i].value;
     if (v === null || v.length === 0) {
       reject('empty_record', i, () => '');
@@ -135,8 +173,9 @@ export function decodeBatch(records: readonly StreamRecord[], options: DecodeOpt
     }
     buf[pos++] = LF;
   }
+  start[records.length] = pos;
 
-  const log = new RejectLog({ maxSamples: maxSamples, maxSampleChars: SAMPLE_CHARS });
+  const log = new RejectLog({ maxSamples, maxSampleChars: SAMPLE_CHARS });
   const parser = new LogParser({ source: { name: `${topic}/${partition}`, date: null }, rejects: log });
   const batch = parser.push(buf) ?? parser.end();
   parser.end();
@@ -147,66 +186,120 @@ export function decodeBatch(records: readonly StreamRecord[], options: DecodeOpt
   }
   for (const s of log.samples) {
     if (samples.length >= maxSamples) break;
-    samples.push({ topic, partition, offset: records[s.line - 2].offset, reason: s.reason, text: s.text });
+    samples.push({ topic, partition, offset: offsets[s.line - 2], reason: s.reason, text: s.text });
   }
 
   const futureBound = options.nowSecond + options.maxFutureSeconds;
-  const perSecond = new Map<number, Map<number, number>>();
-  const perCik = new Map<number, number>();
+  const n = batch?.length ?? 0;
+  const second = new Float64Array(n);
+  const cik = new Float64Array(n);
   let visits = 0;
   let filtered = 0;
-  let maxSecond: number | null = null;
-  if (batch) {
-    // Records of a partition mostly arrive in time order: remember the last second's map.
-    let lastSecond = NaN;
-    let lastMap: Map<number, number> | undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const second = batch.second[i];
-      if (second > futureBound) {
-        const index = batch.lineNumber[i] - 2;
-        reject('future_event', index, () => batch.line(i));
-        continue;
-      }
-      if (!filter.keep(batch, i)) {
-        filtered++;
-        continue;
-      }
+  for (let i = 0; i < n; i++) {
+    const s = batch!.second[i];
+    if (s > futureBound) {
+      reject('future_event', batch!.lineNumber[i] - 2, () => batch!.line(i));
+    } else if (!filter.keep(batch!, i)) {
+      filtered++;
+    } else {
+      second[visits] = s;
+      cik[visits] = batch!.cik[i];
       visits++;
-      const cik = batch.cik[i];
-      if (second !== lastSecond) {
-        lastSecond = second;
-        lastMap = perSecond.get(second);
-        if (!lastMap) perSecond.set(second, (lastMap = new Map()));
-        if (maxSecond === null || second > maxSecond) maxSecond = second;
-      }
-      lastMap!.set(cik, (lastMap!.get(cik) ?? 0) + 1);
-      perCik.set(cik, (perCik.get(cik) ?? 0) + 1);
     }
   }
-
-  const seconds: SecondDelta[] = [];
-  for (const second of [...perSecond.keys()].sort((a, b) => a - b)) {
-    const m = perSecond.get(second)!;
-    const ciks = [...m.keys()].sort((a, b) => a - b);
-    const counts = ciks.map((c) => m.get(c)!);
-    seconds.push({ second, visits: counts.reduce((a, b) => a + b, 0), ciks, counts });
-  }
-  const ciks = [...perCik.keys()].sort((a, b) => a - b);
 
   return {
     topic,
     partition,
-    firstOffset: records[0].offset,
-    lastOffset: Math.max(options.lastOffset ?? records[records.length - 1].offset, records[records.length - 1].offset),
+    firstOffset: offsets[0],
+    lastOffset: Math.max(options.lastOffset ?? 0, offsets[records.length - 1]),
     records: records.length,
     visits,
     filtered,
     rejected,
     rejects,
     samples,
-    seconds,
-    ciks,
-    cikVisits: ciks.map((c) => perCik.get(c)!),
-    maxSecond,
+    second: second.subarray(0, visits),
+    cik: cik.subarray(0, visits),
+    text: buf,
+    start,
+    offsets,
+    options,
   };
+}
+
+/** The part of a parsed batch after `offset` (parsed again), or null when nothing of it is left. */
+export function trimBatch(batch: ParsedBatch, offset: number): ParsedBatch | null {
+  if (offset < batch.firstOffset) return batch;
+  const rest: StreamRecord[] = [];
+  for (let i = 0; i < batch.offsets.length; i++) {
+    if (batch.offsets[i] <= offset) continue;
+    rest.push({ offset: String(batch.offsets[i]), value: batch.text.subarray(batch.start[i], batch.start[i + 1] - 1) });
+  }
+  if (rest.length === 0) return null;
+  return parseRecords(rest, batch.options);
+}
+
+/**
+ * Merges parsed batches into one delta. Batches of one partition must be consecutive fetches in offset
+ * order; they become one range.
+ */
+export function aggregate(batches: readonly ParsedBatch[]): BatchDelta {
+  const ranges = new Map<string, OffsetRange>();
+  const perSecond = new Map<number, Map<number, number>>();
+  const perCik = new Map<number, number>();
+  const out: BatchDelta = { records: 0, visits: 0, filtered: 0, rejected: 0, rejects: {}, samples: [], ranges: [], seconds: [], ciks: [], cikVisits: [], maxSecond: null };
+  let maxSecond = -Infinity;
+  for (const b of batches) {
+    const key = `${b.topic}:${b.partition}`;
+    const range = ranges.get(key);
+    if (!range) ranges.set(key, { topic: b.topic, partition: b.partition, first: b.firstOffset, last: b.lastOffset });
+    else {
+      if (b.firstOffset <= range.last) throw new RangeError(`aggregate: ${key} batches overlap or are out of order`);
+      range.last = b.lastOffset;
+    }
+    addCounts(out, b);
+    // Rows of one partition mostly come in time order: keep the last second's map at hand.
+    let lastSecond = NaN;
+    let map: Map<number, number> | undefined;
+    for (let i = 0; i < b.visits; i++) {
+      const s = b.second[i];
+      const c = b.cik[i];
+      if (s !== lastSecond) {
+        lastSecond = s;
+        map = perSecond.get(s);
+        if (!map) perSecond.set(s, (map = new Map()));
+        if (s > maxSecond) maxSecond = s;
+      }
+      map!.set(c, (map!.get(c) ?? 0) + 1);
+      perCik.set(c, (perCik.get(c) ?? 0) + 1);
+    }
+  }
+  out.ranges = [...ranges.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  for (const second of [...perSecond.keys()].sort((a, b) => a - b)) {
+    const m = perSecond.get(second)!;
+    const ciks = [...m.keys()].sort((a, b) => a - b);
+    const counts = ciks.map((c) => m.get(c)!);
+    let visits = 0;
+    for (const n of counts) visits += n;
+    out.seconds.push({ second, visits, ciks, counts });
+  }
+  out.ciks = [...perCik.keys()].sort((a, b) => a - b);
+  out.cikVisits = out.ciks.map((c) => perCik.get(c)!);
+  out.maxSecond = out.visits > 0 ? maxSecond : null;
+  return out;
+}
+
+/** Adds b's counters into `into` (samples: the first 10). */
+export function addCounts(into: BatchCounts, b: BatchCounts): void {
+  into.records += b.records;
+  into.visits += b.visits;
+  into.filtered += b.filtered;
+  into.rejected += b.rejected;
+  for (const [reason, n] of Object.entries(b.rejects) as [StreamRejectReason, number][]) into.rejects[reason] = (into.rejects[reason] ?? 0) + n;
+  for (const s of b.samples) if (into.samples.length < 10) into.samples.push(s);
+}
+
+export function emptyCounts(): BatchCounts {
+  return { records: 0, visits: 0, filtered: 0, rejected: 0, rejects: {}, samples: [] };
 }
