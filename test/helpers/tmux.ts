@@ -4,11 +4,14 @@
  * a plain bash with the prompt "$ ", send-keys to type, capture-pane to read the screen.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const TMUX = '/usr/bin/tmux';
 
 export class Terminal {
+  private socketPath = '';
+
   private constructor(
     readonly socket: string,
     readonly target: string,
@@ -22,6 +25,7 @@ export class Terminal {
     );
     // Keep the window at the given size whatever clients attach (none do), so capture-pane has that size.
     t.tmux(['set-option', '-t', 'e2e', 'window-size', 'manual']);
+    t.socketPath = t.tmux(['display-message', '-p', '-t', 'e2e', '#{socket_path}']).trim();
     return t;
   }
 
@@ -61,11 +65,13 @@ export class Terminal {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${last}`);
   }
 
+  /** Stops the server (and the programs in it) and removes its socket file, which tmux leaves behind. */
   kill(): void {
     try {
       this.tmux(['kill-server']);
     } catch {
       /* already gone */
     }
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
   }
 }
