@@ -5,7 +5,8 @@
  * chunks of it).
  *
  *   HTTP body ─▶ unzipFirstCsv (CRC-checked, README.txt skipped) ─▶ checkEdgarCsv (header, rows, SHA-256)
- *             ─▶ gzip (zlib, thread pool) ─▶ DayStore.write (S3 multipart upload, or temp file + rename)
+ *             ─▶ gzipParallel (blocks on the thread pool) ─▶ DayStore.write (S3 multipart upload, or temp
+ *                file + rename)
  *
  * Per-day outcomes
  * ----------------
@@ -23,9 +24,9 @@
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Readable, pipeline } from 'node:stream';
-import zlib from 'node:zlib';
+import { Readable } from 'node:stream';
 import { FindocError, badInput, isFindocError, type ErrorCode } from './errors.js';
+import { gzipParallel } from './gzip.js';
 import { unzipFirstCsv } from './log-input.js';
 import { systemClock, type Clock, type RateLimiter } from './rate-limit.js';
 import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -263,10 +264,8 @@ export const REQUEST_WINDOW_MS = 1100;
 
 /** At most this many redirects per request chain; each one is a request through the limiter. */
 const MAX_REDIRECTS = 5;
-/** Bytes buffered between stages, so that unzipping, gzip and the upload overlap instead of taking turns. */
+/** Bytes buffered before the store, so that unzipping and gzip run ahead while a part is uploaded. */
 const STAGE_BUFFER_BYTES = 1 << 20;
-/** gzip output chunks: zlib's 16 KiB default means four times as many round trips to the thread pool. */
-const GZIP_CHUNK_BYTES = 64 * 1024;
 
 class HttpStatusError extends Error {
   constructor(
@@ -519,11 +518,10 @@ async function transferDay(
       throw e;
     }
   }
-  let body: Readable = Readable.from(csvBytes(), { objectMode: false, highWaterMark: STAGE_BUFFER_BYTES });
-  if (plan.gzip) {
-    const gzip = zlib.createGzip({ level: plan.gzipLevel, chunkSize: GZIP_CHUNK_BYTES });
-    body = pipeline(body, gzip, () => {});
-  }
+  const body = Readable.from(plan.gzip ? gzipParallel(csvBytes(), { level: plan.gzipLevel }) : csvBytes(), {
+    objectMode: false,
+    highWaterMark: STAGE_BUFFER_BYTES,
+  });
   try {
     return await deps.store.write(name, body, (storedBytes) => ({
       name,
