@@ -67,6 +67,11 @@ export interface ExactlyOnceConsumerOptions<T> {
   /** Aborting stops fetching, writes what was fetched, commits and leaves the group. */
   signal: AbortSignal;
   onEvent?(event: ConsumerEvent): void;
+  /**
+   * How long the group waits for a silent member before handing its partitions to others (default
+   * 10 s; Kafka's minimum is 6 s): the time a crashed process holds its partitions.
+   */
+  sessionTimeoutMs?: number;
   /** kafkajs fetch size per partition (default 512 KiB; with maxQueuedRecords, what bounds memory). */
   maxBytesPerPartition?: number;
   /** Partitions kafkajs hands to eachBatch at once (default 4). */
@@ -103,13 +108,14 @@ export async function runExactlyOnceConsumer<T>(kafka: Kafka, settings: KafkaSet
   const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
   const concurrency = options.concurrency ?? 4;
   const maxQueued = options.maxQueuedRecords ?? 20_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
 
   const admin = kafka.admin();
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout,
     rebalanceTimeout: 60_000,
-    heartbeatInterval: 3000,
+    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     maxBytesPerPartition,
     maxBytes: maxBytesPerPartition * concurrency,
     // A fetch returns as soon as one record is there; when none is, it waits this long, and so does a

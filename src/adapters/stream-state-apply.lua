@@ -53,6 +53,8 @@ local nowMs = nowS * 1000 + math.floor(tonumber(clock[2]) / 1000)
 if not storedFilter then
   redis.call('HSET', KEYS[1], 'filter', ARGV[2], 'layout', '1', 'created-ms', nowMs)
 end
+-- Readers mask seconds outside the retention the writers use.
+redis.call('HSET', KEYS[1], 'retention-s', retention)
 for r = 1, nranges do
   local i = 12 + 3 * (r - 1)
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])

@@ -28,6 +28,7 @@ interface StreamOptions {
   maxFutureSeconds: number;
   startAt: 'earliest' | 'latest';
   partitions: number;
+  sessionTimeoutMs: number;
   reset: boolean;
   untilEnd: boolean;
   json: boolean;
@@ -53,6 +54,7 @@ export function streamCommand() {
     .addOption(new Option('--from <where>', 'where partitions never applied to this namespace start').choices(['earliest', 'latest'] as const).default('earliest' as const))
     .option('--max-future <duration>', 'reject events stamped later than the wall clock plus this', '1h')
     .option('--partitions <n>', 'partitions of the topic when stream creates it', '4')
+    .option('--session-timeout <duration>', 'how soon the group gives a crashed member\'s partitions to the others (Kafka allows 6s and more)', '10s')
     .option('--reset', 'delete this namespace\'s keys first (only those under --redis-prefix), then stream')
     .option('--until-end', 'stop once every record the topic held at start is applied (catch up, then exit)')
     .option('--json', 'print a JSON summary when stopping')
@@ -95,6 +97,7 @@ function streamOptions(opts: {
   from: 'earliest' | 'latest';
   maxFuture: string;
   partitions: string;
+  sessionTimeout: string;
   reset?: true;
   untilEnd?: true;
   json?: true;
@@ -114,6 +117,7 @@ function streamOptions(opts: {
     maxFutureSeconds: parseDuration(opts.maxFuture, '--max-future'),
     startAt: opts.from,
     partitions,
+    sessionTimeoutMs: parseDuration(opts.sessionTimeout, '--session-timeout') * 1000,
     reset: opts.reset === true,
     untilEnd: opts.untilEnd === true,
     json: opts.json === true,
@@ -195,6 +199,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
       groupId: o.group,
       storedOffset: (topic, partition) => state.storedOffset(topic, partition),
       startAt: o.startAt,
+      sessionTimeoutMs: o.sessionTimeoutMs,
       prepare,
       write,
       signal,

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { filterOf, parseFilter } from '../../src/core/filter.js';
+import { aggregate, parseRecords, trimBatch, type ParseOptions, type StreamRecord } from '../../src/core/stream-batch.js';
+
+const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
+const NOW = Date.UTC(2026, 0, 1) / 1000;
+const opts = (partition = 0, extra: Partial<ParseOptions> = {}): ParseOptions => ({
+  topic: 't',
+  partition,
+  filter: filterOf([]),
+  nowSecond: NOW,
+  maxFutureSeconds: 3600,
+  ...extra,
+});
+const records = (values: (string | null)[], first = 0): StreamRecord[] =>
+  values.map((v, i) => ({ offset: String(first + i), value: v === null ? null : Buffer.from(v) }));
+
+const ROW = (ip: string, time: string, cik: string, crawler = '0.0', date = '2017-06-30') =>
+  `${ip},${date},${time},0.0,${cik},0001047469-17-004337,-index.htm,200.0,80251.0,1.0,0.0,0.0,9.0,${crawler},`;
+
+/** Independent of the parser: plain string splitting and Date.UTC. */
+function independentCounts(lines: string[]) {
+  const perSecond = new Map<number, number>();
+  const perPair = new Map<string, number>();
+  const perCik = new Map<number, number>();
+  let rejected = 0;
+  for (const line of lines) {
+    const f = line.split(',');
+    if (!/^\d+(\.0+)?$/.test(f[4])) {
+      rejected++;
+      continue;
+    }
+    const [y, mo, d] = f[1].split('-').map(Number);
+    const [h, mi, s] = f[2].split(':').map(Number);
+    const second = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+    const cik = Number(f[4]);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    perPair.set(`${second}/${cik}`, (perPair.get(`${second}/${cik}`) ?? 0) + 1);
+    perCik.set(cik, (perCik.get(cik) ?? 0) + 1);
+  }
+  return { perSecond, perPair, perCik, rejected };
+}
+
+describe('stream batches: parse and aggregate Kafka records', () => {
+  it('counts per second, per (second, CIK) and per CIK equal an independent count of the real sample split over 4 partitions', () => {
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n').slice(1).filter(Boolean);
+    // Like Kafka's key partitioning: the same ip always lands in the same partition.
+    const parts: string[][] = [[], [], [], []];
+    for (const l of lines) parts[[...l.split(',')[0]].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 4].push(l);
+    const parsed = parts.map((p, i) => parseRecords(records(p, 100), opts(i)));
+    const delta = aggregate(parsed);
+    const want = independentCounts(lines);
+
+    assert.equal(delta.records, lines.length);
+    assert.equal(delta.visits, 24_997);
+    assert.equal(delta.rejected, want.rejected);
+    assert.deepEqual(delta.rejects, { bad_cik: 2 });
+    assert.deepEqual(new Map(delta.seconds.map((s) => [s.second, s.visits])), want.perSecond);
+    const pairs = new Map<string, number>();
+    for (const s of delta.seconds) s.ciks.forEach((c, i) => pairs.set(`${s.second}/${c}`, s.counts[i]));
+    assert.deepEqual(pairs, want.perPair);
+    assert.deepEqual(new Map(delta.ciks.map((c, i) => [c, delta.cikVisits[i]])), want.perCik);
+    assert.equal(delta.maxSecond, Date.UTC(2017, 5, 30, 0, 1, 11) / 1000);
+    assert.deepEqual(delta.ranges, parts.map((p, i) => ({ topic: 't', partition: i, first: 100, last: 100 + p.length - 1 })));
+    // Every reject sample names the record it came from.
+    assert.equal(delta.samples.length, 2);
+    for (const s of delta.samples) {
+      assert.equal(s.reason, 'bad_cik');
+      assert.equal(s.text, parts[s.partition][s.offset - 100]);
+    }
+    // Sorted as the apply script expects.
+    assert.deepEqual(delta.seconds.map((s) => s.second), [...delta.seconds.map((s) => s.second)].sort((a, b) => a - b));
+    for (const s of delta.seconds) assert.deepEqual(s.ciks, [...s.ciks].sort((a, b) => a - b));
+  });
+
+  it('odd records are rejected with a reason and their own offset, and never shift the records after them', () => {
+    const future = new Date((NOW + 7200) * 1000).toISOString();
+    const values = [
+      ROW('1.1.1.aaa', '00:00:00', '1.0'), // 10: visit
+      null, // 11: tombstone
+      '', // 12: empty
+      ROW('1.1.1.aaa', '00:00:01', '2.0') + '\n' + ROW('1.1.1.aab', '00:00:01', '3.0'), // 13: two rows in one value
+      ROW('1.1.1.aaa', '00:00:02', '4.0'), // 14: visit
+      'ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser', // 15: header
+      ROW('1.1.1.aaa', future.slice(11, 19), '5.0', '0.0', future.slice(0, 10)), // 16: two hours ahead of "now"
+      ROW('1.1.1.aaa', '00:00:03', '6.0'), // 17: visit
+    ];
+    const b = parseRecords(records(values, 10), opts(3, { lastOffset: 19 }));
+    assert.equal(b.records, 8);
+    assert.equal(b.visits, 3);
+    assert.deepEqual([...b.cik], [1, 4, 6]);
+    assert.deepEqual([...b.second], [0, 2, 3].map((s) => Date.UTC(2017, 5, 30, 0, 0, s) / 1000));
+    assert.equal(b.rejected, 5);
+    assert.deepEqual(b.rejects, { empty_record: 2, field_count: 1, repeated_header: 1, future_event: 1 });
+    const at = new Map(b.samples.map((s) => [s.offset, s.reason]));
+    assert.deepEqual(at, new Map<number, string>([[11, 'empty_record'], [12, 'empty_record'], [13, 'field_count'], [15, 'repeated_header'], [16, 'future_event']]));
+    assert.equal(b.samples.find((s) => s.offset === 13)?.text.includes('\n'), false);
+    // The batch ends at its control records, after the last record.
+    assert.equal(b.firstOffset, 10);
+    assert.equal(b.lastOffset, 19);
+  });
+
+  it('the crawler filter drops visits as "filtered", not rejected', () => {
+    const values = [ROW('1.1.1.aaa', '00:00:00', '1.0', '1.0'), ROW('1.1.1.aaa', '00:00:00', '2.0'), ROW('1.1.1.aaa', '00:00:01', '3.0', '1.0')];
+    const all = parseRecords(records(values), opts());
+    const humans = parseRecords(records(values), opts(0, { filter: parseFilter(undefined, true) }));
+    assert.deepEqual([all.visits, all.filtered, all.rejected], [3, 0, 0]);
+    assert.deepEqual([humans.visits, humans.filtered, humans.rejected], [1, 2, 0]);
+    assert.deepEqual([...humans.cik], [2]);
+  });
+
+  it('trimBatch keeps exactly the records after an offset, parsed as if they came alone', () => {
+    const values = [ROW('1.1.1.aaa', '00:00:00', '1.0'), 'garbage', ROW('1.1.1.aaa', '00:00:01', '2.0'), ROW('1.1.1.aaa', '00:00:02', '3.0')];
+    const b = parseRecords(records(values, 50), opts(1, { lastOffset: 60 }));
+    assert.equal(trimBatch(b, 49), b);
+    const tail = trimBatch(b, 51)!;
+    const direct = parseRecords(records(values.slice(2), 52), opts(1, { lastOffset: 60 }));
+    assert.deepEqual({ ...tail, options: null }, { ...direct, options: null });
+    assert.equal(tail.firstOffset, 52);
+    assert.equal(tail.lastOffset, 60);
+    const afterGarbage = trimBatch(b, 50)!;
+    assert.equal(afterGarbage.rejected, 1);
+    assert.equal(afterGarbage.samples[0].offset, 51);
+    assert.equal(trimBatch(b, 53), null);
+  });
+
+  it('consecutive batches of one partition make one range; overlapping ones are refused', () => {
+    const a = parseRecords(records([ROW('1.1.1.aaa', '00:00:00', '1.0')], 0), opts(0));
+    const b = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '1.0')], 1), opts(0, { lastOffset: 4 }));
+    const c = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '2.0')], 7), opts(2));
+    const d = aggregate([a, c, b]);
+    assert.deepEqual(d.ranges, [
+      { topic: 't', partition: 0, first: 0, last: 4 },
+      { topic: 't', partition: 2, first: 7, last: 7 },
+    ]);
+    assert.deepEqual(d.ciks, [1, 2]);
+    assert.deepEqual(d.cikVisits, [2, 1]);
+    assert.throws(() => aggregate([b, a]), /overlap or are out of order/);
+  });
+
+  it('a batch without visits still carries its offsets and counters', () => {
+    const d = aggregate([parseRecords(records(['x', null], 5), opts())]);
+    assert.deepEqual([d.records, d.visits, d.rejected, d.maxSecond, d.seconds.length, d.ciks.length], [2, 0, 2, null, 0, 0]);
+    assert.deepEqual(d.ranges, [{ topic: 't', partition: 0, first: 5, last: 6 }]);
+  });
+});
