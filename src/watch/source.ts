@@ -17,18 +17,18 @@
  * offline (a refresh must not hang behind a dead connection). Anything else (a bug, a malformed key) is an
  * error that stops the dashboard with its message.
  */
-import type pg from 'pg';
 import type { Redis } from 'ioredis';
-import { isConnectionError } from '../adapters/kafka.js';
-import type { OffsetReader } from '../adapters/topic-offsets.js';
-import { consumerLag } from '../core/lag.js';
-import { StreamState } from '../adapters/stream-state.js';
+import type pg from 'pg';
 import { readDayBands, readSetVersion, type DayBands } from '../adapters/bands-read.js';
 import { lookupCompanies } from '../adapters/companies-store.js';
+import { isConnectionError } from '../adapters/kafka.js';
 import { createPool, postgresAddress } from '../adapters/postgres.js';
 import { createRedis, redisAddress } from '../adapters/redis.js';
+import { StreamState } from '../adapters/stream-state.js';
+import type { OffsetReader } from '../adapters/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
 import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
+import { consumerLag } from '../core/lag.js';
 import { MEASURE_SECONDS, type Band } from '../core/temperature.js';
 import type { WatchSource } from './run.js';
 
@@ -54,7 +54,9 @@ export function isUnreachable(e: unknown): boolean {
   const code = err?.code ?? '';
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
   const m = err?.message ?? '';
-  return /timed? ?out|Connection is closed|Connection terminated|connect ECONN|Stream isn't writeable|ended|not connected|connection error/i.test(m);
+  // ioredis: "Connection is closed.", "Stream isn't writeable…" (offline); pg: "Connection terminated…",
+  // "timeout exceeded when trying to connect"; ours: "… timed out after N ms".
+  return /timed? ?out|Connection is closed|Connection terminated|ended unexpectedly|connect ECONN|Stream isn't writeable|not connected/i.test(m);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
