@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
+import { bandsCommand } from './commands/bands.js';
+import { batchCommand } from './commands/batch.js';
 import { companiesCommand } from './commands/companies.js';
 import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -52,6 +54,8 @@ Examples:
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());
+  program.addCommand(batchCommand());
+  program.addCommand(bandsCommand());
   program.addCommand(watchCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
 

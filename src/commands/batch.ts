@@ -1,0 +1,177 @@
+/**
+ * findoc batch: historical per-second counts and percentile bands in PostgreSQL (DESIGN §3.4). Flags →
+ * options → runBatch (src/batch/run.ts) → summary.
+ */
+import { Command } from '@commander-js/extra-typings';
+import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
+import { ObjectStore } from '../adapters/s3.js';
+import { failureCode, runBatch, type BatchReport } from '../batch/run.js';
+import { defaultWorkers } from '../batch/worker-pool.js';
+import { formatDayList, parseDayList } from '../core/day-sets.js';
+import { FindocError, isFindocError, usageError } from '../core/errors.js';
+import { parseFilter } from '../core/filter.js';
+import { isS3Url } from '../core/log-input.js';
+import { Progress, formatRate, info, paint, printJson, printTable } from '../output.js';
+import { onShutdown } from '../signals.js';
+import { configOf, withExamples } from './context.js';
+
+export function batchCommand() {
+  const cmd = new Command('batch')
+    .description('store per-second visit counts of historical days in PostgreSQL and compute percentile bands over a day set')
+    .argument('<inputs...>', 'log files, directories, s3://bucket/key or s3://bucket/prefix/ (.csv, .csv.gz, .zip; one file per day)')
+    .option('--from <YYYY-MM-DD>', 'first day to process (by the date in the file name)')
+    .option('--to <YYYY-MM-DD>', 'last day to process, inclusive')
+    .option('--set <name>', 'day set to add the days to and compute the bands of', 'default')
+    .option('--no-set', 'store the days only; compute no bands')
+    .option('--filter <rules>', 'visit filter rules, comma separated: crawlers, errors (default: all visits)')
+    .option('--exclude-crawlers', 'same as --filter crawlers')
+    .option('--min-visits <n>', "leave days with fewer visits out of the set's bands (kept by the set for later runs)")
+    .option('--exclude-days <list>', 'leave these days out of the set, e.g. 2005-09-23..2006-05-10,2017-04-28 (replaces the set\'s list; "" clears it)')
+    .option('--raw', 'also load every valid row into raw_visits (one partition per day) with COPY')
+    .option('--force', 'process days again even when their file has not changed')
+    .option('--workers <n>', 'worker threads parsing days (0: parse in the main thread)', String(defaultWorkers()))
+    .option('--lease <seconds>', 'a claimed day is taken over by another process when its worker has not renewed the lease for this long', '60')
+    .option('--schema <name>', 'PostgreSQL schema for the tables (env FINDOC_PG_SCHEMA; default: the search_path, usually public)')
+    .option('--strict', 'fail a day at its first rejected row (exit 65)')
+    .option('--json', 'print the summary as one JSON document')
+    .addHelpText(
+      'after',
+      `
+Each day (one file, named logYYYYMMDD.*) is stored once per filter as 86,400 zero-filled counts, replaced
+when processed again; days already stored from the same file are skipped unless --force. Several batch
+processes, on one or many machines, can run on the same range: they share the days through PostgreSQL
+(each day is processed once; a day whose worker died is taken over after --lease). When every day of
+the range is in, the set's bands (p25/p50/p75/p95 per second of day, percentile_cont over its days)
+are recomputed if its days changed. Tables: docs/postgres.md.
+
+Exit codes: 0 every day stored; 65 a day's file was bad (corrupt, not a log, --strict); 75 a day failed
+for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
+    )
+    .action(async (inputs, opts, command) => {
+      const config = configOf(command);
+      const filter = parseFilter(opts.filter, opts.excludeCrawlers === true);
+      const workers = integer('--workers', opts.workers, 0, 256);
+      const leaseSeconds = Number(opts.lease);
+      if (!(leaseSeconds >= 0.5 && leaseSeconds <= 86_400)) throw usageError(`--lease must be 0.5 … 86400 seconds, got ${opts.lease}`);
+      const minVisits = opts.minVisits === undefined ? undefined : integer('--min-visits', opts.minVisits, 0, Number.MAX_SAFE_INTEGER);
+      const exclude = opts.excludeDays === undefined ? undefined : parseDayList(opts.excludeDays);
+      if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
+        throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
+      }
+      const schema = opts.schema ?? process.env.FINDOC_PG_SCHEMA ?? undefined;
+      const url = config.postgres.url;
+
+      const pool = await connectPostgres(url, { schema, max: Math.max(4, workers + 3) });
+      const store = inputs.some(isS3Url) ? new ObjectStore(config.s3) : undefined;
+      const progress = new Progress();
+      const shutdown = onShutdown();
+      let report: BatchReport;
+      try {
+        await migrate(pool, schema);
+        report = await runBatch(
+          {
+            inputs,
+            from: opts.from,
+            to: opts.to,
+            filter,
+            set: opts.set === false ? null : { name: opts.set, minVisits, exclude },
+            raw: opts.raw === true,
+            force: opts.force === true,
+            workers,
+            leaseMs: Math.round(leaseSeconds * 1000),
+            strict: opts.strict === true,
+            maxSamples: 10,
+          },
+          {
+            pool,
+            postgres: { url, schema },
+            s3: config.s3,
+            store,
+            signal: shutdown.signal,
+            onProgress: (p) =>
+              progress.update(
+                () =>
+                  `days ${p.daysDone}/${p.days}${p.daysFailed ? ` (${p.daysFailed} failed)` : ''} · ${formatRate(p.rows)} rows · ` +
+                  `${formatRate(p.rowsPerSecond)} rows/s${p.current.length ? ` · ${p.current.join(' ')}` : ''}`,
+              ),
+            log: (m) => {
+              progress.done();
+              info(m);
+            },
+          },
+        );
+      } catch (e) {
+        throw isFindocError(e) || !isConnectionError(e) ? e : postgresUnavailable(url, e);
+      } finally {
+        progress.done();
+        shutdown.dispose();
+        store?.close();
+        await pool.end().catch(() => undefined);
+      }
+
+      if (opts.json) printJson(report);
+      else printSummary(report);
+      if (report.interrupted) {
+        info('interrupted: the days in progress were released; run the same command again to finish');
+        process.exitCode = 130;
+        return;
+      }
+      const code = failureCode(report);
+      if (code) {
+        const failed = report.days.filter((d) => d.status === 'failed');
+        throw new FindocError(code, `${failed.length} day${failed.length === 1 ? '' : 's'} failed: ${failed.map((d) => d.day ?? d.source).join(', ')}`, {
+          hint: 'see the errors above; fix or replace the files and run the same command again (done days are skipped)',
+        });
+      }
+    });
+  return withExamples(cmd, [
+    'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1',
+    'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1-humans --exclude-crawlers',
+    'findoc batch data/ --set all-years --exclude-days 2005-09-23..2006-05-10 --min-visits 10000',
+    'findoc batch data/log20170630.csv --raw --no-set',
+    'findoc batch s3://edgar/logs/ --json | jq .totals',
+  ]);
+}
+
+function printSummary(r: BatchReport): void {
+  printTable(
+    ['day', 'status', 'visits', 'rejected', 'filtered', 'other day', 'raw rows', 'seconds', 'worker / error'],
+    r.days.map((d) => [
+      d.day ?? '?',
+      d.status === 'failed' ? paint('failed', 'red') : d.status === 'processed' ? paint('processed', 'green') : d.status,
+      d.visits ?? '',
+      d.rejected ?? '',
+      d.filtered ?? '',
+      d.otherDay ?? '',
+      d.rawRows ?? '',
+      d.seconds === null ? '' : d.seconds.toFixed(2),
+      d.status === 'failed' ? (d.error?.message ?? '') : d.status === 'processed' ? (d.here ? 'this process' : (d.worker ?? '')) : '',
+    ]),
+  );
+  const t = r.totals;
+  info(
+    `filter ${r.filter}: ${t.days} days — ${t.processed} processed (${t.processedHere} here), ${t.skipped} skipped, ${t.failed} failed` +
+      `${t.pending ? `, ${t.pending} pending` : ''}; ${t.visits} visits; this process read ${formatRate(t.rowsHere)} rows (${formatRate(t.rowsPerSecond)} rows/s); ${t.seconds.toFixed(1)} s in all`,
+  );
+  if (r.set) {
+    const s = r.set;
+    info(
+      `set ${s.name} (filter ${s.filter}${s.minVisits ? `, min visits ${s.minVisits}` : ''}${s.excludeDays.length ? `, excluding ${formatDayList(s.excludeDays)}` : ''}): ` +
+        `${s.days} days, bands ${s.recomputed ? 'recomputed' : 'already up to date'}`,
+    );
+    for (const l of s.leftOut) info(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
+  }
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw usageError(`${flag} must be an integer ${min} … ${max}, got ${text}`);
+  return n;
+}
+
+/** A connection-level failure of PostgreSQL (refused, reset, shut down), as opposed to an SQL error. */
+function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String((e as Error)?.message));
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|57P0[123]|08\d{3})$/.test(code);
+}
