@@ -19,7 +19,7 @@
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { readDayBands, readSetVersion, type DayBands } from '../adapters/bands-read.js';
+import { getSet, readBands } from '../adapters/batch-store.js';
 import { lookupCompanies } from '../adapters/companies-store.js';
 import { isConnectionError } from '../adapters/kafka.js';
 import { createPool, postgresAddress } from '../adapters/postgres.js';
@@ -29,7 +29,7 @@ import type { OffsetReader } from '../adapters/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
 import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
 import { consumerLag } from '../core/lag.js';
-import { MEASURE_SECONDS, type Band } from '../core/temperature.js';
+import { MEASURE_SECONDS, SECONDS_PER_DAY, type Band } from '../core/temperature.js';
 import type { WatchSource } from './run.js';
 
 export interface SourceOptions {
@@ -86,9 +86,20 @@ class Health {
   }
 }
 
-/** The set's bands for all 86,400 seconds, reloaded when the set's fingerprint changes. */
+/** PostgreSQL's "relation does not exist": no batch ran on this database or schema yet. */
+function isUndefinedTable(e: unknown): boolean {
+  return (e as { code?: string })?.code === '42P01';
+}
+
+/**
+ * The set's bands for all 86,400 seconds (batch-store.ts reads; tables in docs/postgres.md), reloaded only
+ * when the set's fingerprint changes.
+ */
 class Bands {
-  private bands: DayBands | null = null;
+  private p25: Float64Array | null = null;
+  private p50 = new Float64Array(0);
+  private p75 = new Float64Array(0);
+  private p95 = new Float64Array(0);
   private fingerprint: string | null | undefined = undefined;
   private checkedAt = -Infinity;
   note: string | undefined = undefined;
@@ -96,22 +107,38 @@ class Bands {
   constructor(private readonly setName: string) {}
 
   bandAt = (second: number): Band | undefined => {
-    const b = this.bands;
-    if (!b || Number.isNaN(b.p25[second])) return undefined;
-    return { p25: b.p25[second], p50: b.p50[second], p75: b.p75[second], p95: b.p95[second] };
+    if (!this.p25 || Number.isNaN(this.p25[second])) return undefined;
+    return { p25: this.p25[second], p50: this.p50[second], p75: this.p75[second], p95: this.p95[second] };
   };
 
   async refresh(pool: pg.Pool): Promise<void> {
     if (Date.now() - this.checkedAt < SET_CHECK_MS) return;
-    const set = await readSetVersion(pool, this.setName);
+    let set;
+    try {
+      set = await getSet(pool, this.setName);
+    } catch (e) {
+      if (!isUndefinedTable(e)) throw e;
+      set = null;
+    }
     if (!set || set.days === 0) {
-      this.bands = null;
+      this.p25 = null;
       this.fingerprint = undefined;
       this.note = !set ? `no day set "${this.setName}": run findoc batch` : `day set "${this.setName}" has no days yet`;
-    } else if (set.fingerprint !== this.fingerprint || !this.bands) {
-      this.bands = await readDayBands(pool, this.setName);
+    } else if (set.fingerprint !== this.fingerprint || !this.p25) {
+      const rows = await readBands(pool, this.setName);
+      const p25 = new Float64Array(SECONDS_PER_DAY).fill(NaN);
+      this.p50 = new Float64Array(SECONDS_PER_DAY);
+      this.p75 = new Float64Array(SECONDS_PER_DAY);
+      this.p95 = new Float64Array(SECONDS_PER_DAY);
+      for (const r of rows) {
+        p25[r.second] = Number(r.p25);
+        this.p50[r.second] = Number(r.p50);
+        this.p75[r.second] = Number(r.p75);
+        this.p95[r.second] = Number(r.p95);
+      }
+      this.p25 = rows.length > 0 ? p25 : null;
       this.fingerprint = set.fingerprint;
-      this.note = this.bands ? undefined : `day set "${this.setName}" has no bands yet`;
+      this.note = rows.length > 0 ? undefined : `day set "${this.setName}" has no bands yet`;
     }
     this.checkedAt = Date.now();
   }

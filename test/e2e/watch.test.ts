@@ -1,0 +1,323 @@
+/**
+ * findoc watch in a real terminal (tmux, fixed size) against state made by the real pipeline:
+ *   replay (real SEC rows, own topic, re-stamped to now) → stream (own group and Redis prefix) → Redis;
+ *   batch (three tiny days, own schema) → bands; companies sync (local stand-in for sec.gov) → names.
+ * The bands of those days are 0 at nearly every second, so any traffic now is HOT; the sample's busiest
+ * CIK is 807641 (361 visits, not in the tickers file: shown as its CIK) and the next 1053092 (351 visits,
+ * CREDIT SUISSE AG, ticker GLDI).
+ * The Redis-outage test runs its own redis-server on a free port: the shared one is never stopped.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { connectPostgres } from '../../src/adapters/postgres.js';
+import { connectRedis } from '../../src/adapters/redis.js';
+import { StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';
+import { Terminal } from '../helpers/tmux.js';
+
+const SAMPLE = new URL('../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv', import.meta.url).pathname;
+// 24,999 rows, two of them with a garbage CIK (1.96e+22, 1.41e+24) that replay rejects.
+const SAMPLE_VISITS = 24_997;
+const TICKERS = readFileSync(new URL('../../../shared/data/edgar-samples/reference/company_tickers.json', import.meta.url));
+
+const config = stackConfig();
+const id = uniqueName('watch');
+const topic = `${id}-visits`;
+const prefix = `${id}:`;
+const schema = uniqueSchema('e2e_watch');
+const set = 'e2e';
+const dir = mkdtempSync(join(tmpdir(), 'findoc-watch-'));
+const children: ChildProcess[] = [];
+let server: Server;
+let term: Terminal | undefined;
+
+/** Starts a findoc command in the background (killed in after()). */
+function background(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`background findoc ${args[0]} exited ${code}: ${stderr}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await runCli(args, env, { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `findoc ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Waits until the stream applied every visit of the sample to the namespace. */
+async function streamed(redisUrl: string, expected: number): Promise<void> {
+  const redis = await connectRedis(redisUrl);
+  try {
+    const state = new StreamState(redis, prefix);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const p = await state.readProgress();
+      if (p.visits === expected) return;
+      if (Date.now() > deadline) throw new Error(`stream applied ${p.visits} of ${expected} visits`);
+      await sleep(250);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function watchLine(extra = ''): string {
+  return `${extra}node ${BIN} watch --redis-prefix ${prefix} --schema ${schema} --set ${set} --refresh 500ms; echo "WATCH-EXIT=$?"`;
+}
+
+/** The shell is back: the last non-blank rows are `line` and then the bare prompt. */
+function atPrompt(screen: string, line: string): boolean {
+  const r = rows(screen).map((x) => x.trimEnd());
+  return r.at(-1) === '$' && r.at(-2) === line;
+}
+
+/** The screen's rows, without trailing blanks. */
+function rows(screen: string): string[] {
+  return screen.replace(/\n+$/, '').split('\n');
+}
+
+describe('findoc watch in a real terminal', () => {
+  before(async () => {
+    // Names: the tickers file from a local stand-in for sec.gov.
+    server = createServer((req, res) => {
+      if (req.url === '/files/company_tickers.json') res.writeHead(200).end(TICKERS);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // Bands: three tiny days (one visit each at 00:00:01) — p95 is 0 at every other second of the day.
+    for (const d of ['01', '02', '03']) {
+      writeFileSync(
+        join(dir, `log201706${d}.csv`),
+        'ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser\n' +
+          `1.2.3.abc,2017-06-${d},00:00:01,0.0,320193.0,0000320193-17-000001,-index.htm,200.0,100.0,1.0,0.0,0.0,9.0,0.0,\n`,
+      );
+    }
+    await Promise.all([
+      ok(['companies', 'sync', '--base-url', baseUrl, '--sources', 'tickers', '--schema', schema]),
+      ok(['batch', dir, '--set', set, '--schema', schema, '--workers', '0']),
+      ok(['replay', SAMPLE, '--topic', topic, '--max']),
+    ]);
+    // A running stream: it stays up (and in the group) while watch reads its state.
+    background(['stream', '--topic', topic, '--group', id, '--redis-prefix', prefix]);
+    await streamed(config.redis.url, SAMPLE_VISITS);
+  });
+
+  after(async () => {
+    term?.kill();
+    for (const c of children) c.kill('SIGKILL');
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+    const pool = await connectPostgres(config.postgres.url);
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+    const redis = await connectRedis(config.redis.url);
+    await new StreamState(redis, prefix).reset();
+    redis.disconnect();
+    await withAdmin(createKafka(config.kafka), config.kafka, (admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
+  });
+
+  it('shows the chart, the top 10 with the leading company, the temperature and the status; w, p, ?, resize and q do what they say', async () => {
+    term = Terminal.start(`findoc-e2e-${id}`, 120, 36, { NO_COLOR: '1' });
+    term.run(watchLine());
+    let s = await term.waitFor((x) => /CIK 807641/.test(x) && /HOT/.test(x) && /lag p0/.test(x), 'the dashboard with data');
+
+    // The chart: its title, axis times and braille dots.
+    assert.match(s, /visits\/s, last 5 min \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC vs p25\/p75\/p95 of "e2e"/);
+    assert.match(s, /[\u2801-\u28ff]{5}/);
+    // Top 10 all time: the sample's two busiest CIKs, in order, named when the tickers file knows them.
+    // (Borders are drawn with the terminal's line-drawing set: capture-pane shows "│" as "x".)
+    const all = rows(s).filter((r) => /^[x│] \d+ +[A-Z]/.test(r)).map((r) => r.slice(0, 60));
+    assert.match(all[0], /^[x│] 1 +CIK 807641 +361 /, s);
+    assert.match(all[1], /^[x│] 2 +CREDIT SUISSE AG \(GLDI\) +351 /, s);
+    // Temperature and status line.
+    assert.match(s, /\[ HOT \]/);
+    assert.match(s, /▶ now/);
+    const status = rows(s).find((r) => r.startsWith('lag ')) ?? '';
+    assert.match(status, /lag p0 0 \S p1 0 \S p2 0 \S p3 0/, s);
+    assert.match(status, /data age \d/);
+    assert.match(status, /ingest [\d.]+\/s/);
+    assert.doesNotMatch(s, /unreachable/);
+    // NO_COLOR: not one SGR colour parameter (30–37, 40–47, 90–97, 100–107, 38/48 palettes) on the screen.
+    const sgr = [...term.screen(true).matchAll(/\x1b\[([0-9;]*)m/g)].map((m) => m[1]);
+    assert.deepEqual(sgr.filter((p) => p.split(';').some((n) => /^(3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)$/.test(n))), []);
+
+    // w cycles the window: 10 s → 1 min → 5 min → 1 h → 10 s.
+    assert.match(s, /top 10, last 10 s/);
+    for (const w of ['1 min', '5 min', '1 h', '10 s']) {
+      term.keys('w');
+      s = await term.waitFor((x) => x.includes(`top 10, last ${w}`), `window ${w}`);
+    }
+    // p pauses and resumes.
+    term.keys('p');
+    await term.waitFor((x) => /PAUSED \(p resumes\)/.test(x), 'PAUSED');
+    term.keys('p');
+    await term.waitFor((x) => !/PAUSED/.test(x), 'resumed');
+    // ? shows the help; Esc closes it without quitting.
+    term.keys('?');
+    s = await term.waitFor((x) => /help \(\? or Esc closes\)/.test(x), 'the help overlay');
+    assert.match(s, /w +top-10 window: 10 s → 1 min → 5 min → 1 h/);
+    term.keys('Escape');
+    s = await term.waitFor((x) => !/help \(\?/.test(x) && /CIK 807641/.test(x), 'the help closed, the dashboard still there');
+
+    // Resize: redrawn at the new size, nothing beyond its width, every box still there.
+    term.resize(90, 28);
+    s = await term.waitFor((x) => rows(x).length <= 28 && /top 10, all time/.test(x) && /temperature/.test(x) && /CIK 807641/.test(x), 'the redraw at 90×28');
+    assert.ok(rows(s).every((r) => [...r].length <= 90), s);
+    assert.equal(rows(s).length, 28, s);
+    assert.match(rows(s)[0], /temperature/);
+
+    // q: the alternate screen is gone, the shell prompt is back, exit 0.
+    term.keys('q');
+    s = await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'the shell prompt after q');
+    assert.doesNotMatch(s, /top 10|temperature|visits\/s/);
+  });
+
+  it('Esc and Ctrl-C quit too, and SIGTERM restores the terminal', async () => {
+    term?.kill();
+    term = Terminal.start(`findoc-e2e-${id}-q`, 120, 36, { NO_COLOR: '1' });
+    for (const quit of ['Escape', 'C-c']) {
+      term.run('clear');
+      term.run(watchLine());
+      await term.waitFor((x) => /CIK 807641/.test(x), 'the dashboard');
+      term.keys(quit);
+      const s = await term.waitFor((x) => /WATCH-EXIT=0/.test(x), `exit after ${quit}`);
+      assert.doesNotMatch(s, /top 10/);
+    }
+    term.run('clear');
+    term.run(watchLine());
+    await term.waitFor((x) => /CIK 807641/.test(x), 'the dashboard');
+    // The shell's only child is the watch: SIGTERM it by its pid, as a process manager would.
+    const shell = term.tmux(['list-panes', '-t', 'e2e', '-F', '#{pane_pid}']).trim();
+    const pid = Number(execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim());
+    assert.ok(pid > 0);
+    process.kill(pid, 'SIGTERM');
+    const s = await term.waitFor((x) => /WATCH-EXIT=\d+/.test(x), 'exit after SIGTERM');
+    assert.match(s, /WATCH-EXIT=0/);
+    assert.doesNotMatch(s, /top 10|temperature/);
+    // The terminal works as before: a command's output appears normally.
+    term.run('echo still-a-shell');
+    await term.waitFor((x) => /^still-a-shell$/m.test(x), 'the shell answering');
+  });
+
+  it('an error while running restores the terminal before its message is printed (exit 70)', async () => {
+    // A namespace whose totals key has the wrong type: reading it fails with WRONGTYPE, which is not a
+    // service being down but a bug or a damaged state, so watch stops.
+    const broken = `${id}-broken:`;
+    const redis = await connectRedis(config.redis.url);
+    try {
+      await redis.set(namespaceKeys(broken).totals, 'not a hash');
+      const t = Terminal.start(`findoc-e2e-${id}-e`, 120, 36, { NO_COLOR: '1' });
+      try {
+        t.run(`node ${BIN} watch --redis-prefix ${broken} --schema ${schema} --set ${set}; echo "WATCH-EXIT=$?"`);
+        const s = await t.waitFor((x) => /WATCH-EXIT=\d+/.test(x), 'watch stopping on the error');
+        assert.match(s, /WATCH-EXIT=70/);
+        assert.match(s, /WRONGTYPE/);
+        assert.doesNotMatch(s, /top 10|temperature/);
+      } finally {
+        t.kill();
+      }
+    } finally {
+      await redis.del(namespaceKeys(broken).totals);
+      redis.disconnect();
+    }
+  });
+
+  it('colours by default (none under NO_COLOR: checked in the first test)', async () => {
+    const colour = Terminal.start(`findoc-e2e-${id}-c`, 120, 36, {});
+    try {
+      colour.run(`unset NO_COLOR; ${watchLine()}`);
+      await colour.waitFor((x) => /CIK 807641/.test(x), 'the dashboard in colour');
+      // SGR colour parameters: 30–37/90–97 foreground, 40–47 background, 38;5 / 48;5 palette.
+      assert.match(colour.screen(true), /\x1b\[[0-9;]*(3[0-7]|4[0-7]|9[0-7])m/);
+      colour.keys('q');
+      await colour.waitFor((x) => /WATCH-EXIT=0/.test(x), 'exit');
+    } finally {
+      colour.kill();
+    }
+  });
+
+  it('without a terminal: exit 64 pointing at findoc top and findoc bands', async () => {
+    const r = await runCli(['watch', '--redis-prefix', prefix]);
+    assert.equal(r.code, 64);
+    assert.match(r.stderr, /needs a terminal/);
+    assert.match(r.stderr, /findoc top/);
+    assert.match(r.stderr, /findoc bands/);
+  });
+
+  it('a stopped Redis shows as unreachable while the dashboard keeps running, and it recovers when Redis returns', async () => {
+    const port = await freePort();
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const startRedis = () => {
+      const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+      children.push(r);
+      return r;
+    };
+    const waitRedis = async () => {
+      for (let i = 0; i < 50; i++) {
+        try {
+          (await connectRedis(redisUrl, { connectTimeoutMs: 200 })).disconnect();
+          return;
+        } catch {
+          await sleep(100);
+        }
+      }
+      throw new Error(`private redis-server on ${port} did not start`);
+    };
+    let redis = startRedis();
+    await waitRedis();
+    // Its own consumer group reads the same topic from the start into the private Redis.
+    await ok(['stream', '--topic', topic, '--group', `${id}-private-1`, '--redis-prefix', prefix, '--until-end'], { REDIS_URL: redisUrl });
+
+    const t = Terminal.start(`findoc-e2e-${id}-r`, 120, 36, { NO_COLOR: '1', REDIS_URL: redisUrl });
+    try {
+      t.run(watchLine());
+      await t.waitFor((x) => /CIK 807641/.test(x) && !/unreachable/.test(x), 'the dashboard on the private Redis');
+
+      redis.kill('SIGKILL');
+      let s = await t.waitFor((x) => new RegExp(`Redis unreachable at 127\\.0\\.0\\.1:${port}`).test(x), 'Redis shown unreachable');
+      // Still running, still showing the last data read.
+      assert.match(s, /CIK 807641/);
+      await sleep(1500);
+      assert.match(t.screen(), /Redis unreachable/);
+      assert.doesNotMatch(t.screen(), /WATCH-EXIT/);
+
+      redis = startRedis();
+      await waitRedis();
+      // Redis came back empty (--save ''): the stream fills it again; the dashboard shows it, without the warning.
+      await ok(['stream', '--topic', topic, '--group', `${id}-private-2`, '--redis-prefix', prefix, '--until-end'], { REDIS_URL: redisUrl });
+      s = await t.waitFor((x) => !/unreachable/.test(x) && /CIK 807641 +361/.test(x), 'recovered');
+      t.keys('q');
+      await t.waitFor((x) => /WATCH-EXIT=0/.test(x), 'exit');
+    } finally {
+      t.kill();
+      redis.kill('SIGKILL');
+    }
+  });
+});
