@@ -29,7 +29,7 @@ export function batchCommand() {
     .option('--exclude-days <list>', 'leave these days out of the set, e.g. 2005-09-23..2006-05-10,2017-04-28 (replaces the set\'s list; "" clears it)')
     .option('--raw', 'also load every valid row into raw_visits (one partition per day) with COPY')
     .option('--force', 'process days again even when their file has not changed')
-    .option('--workers <n>', 'worker threads parsing days (0: parse in the main thread)', String(defaultWorkers()))
+    .option('--workers <n>', 'worker threads parsing days (default: cores − 1, at least 1; 0: parse in the main thread)', String(defaultWorkers()))
     .option('--lease <seconds>', 'a claimed day is taken over by another process when its worker has not renewed the lease for this long', '60')
     .option('--schema <name>', 'PostgreSQL schema for the tables (env FINDOC_PG_SCHEMA; default: the search_path, usually public)')
     .option('--strict', 'fail a day at its first rejected row (exit 65)')
