@@ -135,9 +135,10 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
   }
   await state.prepare(o.filter.name, o.retentionSeconds);
 
+  // Fails fast (exit 69) when no broker answers at start; creates the topic like replay does. Once running,
+  // the consumer retries longer (a broker restart is not a reason to stop).
   const kafka = createKafka(config.kafka, { retries: 8 });
-  // Fails fast (exit 69) when no broker answers; creates the topic like replay does.
-  const ends = await withAdmin(kafka, config.kafka, async (admin) => {
+  const ends = await withAdmin(createKafka(config.kafka, { retries: 1 }), config.kafka, async (admin) => {
     if (await ensureTopic(admin, o.topic, o.partitions)) info(`created topic ${o.topic} with ${o.partitions} partitions`);
     return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
   });

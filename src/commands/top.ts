@@ -73,20 +73,21 @@ names are null and top still answers.`,
  * PostgreSQL leaves names null, said once on stderr.
  */
 function openNames(url: string, schema: string | undefined): { lookup(ciks: number[]): Promise<Map<number, CompanyName>>; close(): Promise<void> } {
+  let failure: unknown = null;
   const pool: Promise<pg.Pool | null> = connectPostgres(url, { schema, max: 1, connectTimeoutMs: 2000 }).catch((e) => {
-    info(`names not shown: ${isFindocError(e) ? e.message : String(e)}`);
+    failure = e;
     return null;
   });
   return {
     async lookup(ciks) {
       const p = await pool;
-      if (!p) return new Map();
       try {
-        return await lookupCompanies(p, ciks);
+        if (p) return await lookupCompanies(p, ciks);
       } catch (e) {
-        info(`names not shown: ${(e as Error).message}`);
-        return new Map();
+        failure = e;
       }
+      info(`names not shown: ${isFindocError(failure) ? failure.message : String((failure as Error)?.message ?? failure)}`);
+      return new Map();
     },
     async close() {
       await (await pool)?.end().catch(() => undefined);
