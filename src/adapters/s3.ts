@@ -192,10 +192,3 @@ export class ObjectStore {
     this.client.destroy();
   }
 }
-
-/** s3://bucket/prefix/ → { bucket, key }. */
-export function parseS3Url(url: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m) throw new FindocError('FINDOC_USAGE', `not an s3:// URL: ${url}`, { hint: 'write it as s3://bucket/prefix/' });
-  return { bucket: m[1], key: m[2] };
-}

@@ -5,7 +5,8 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
 import { HttpClient } from '../adapters/http.js';
-import { ObjectStore, parseS3Url } from '../adapters/s3.js';
+import { ObjectStore } from '../adapters/s3.js';
+import { parseS3Url } from '../core/log-input.js';
 import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
 import { FindocError, usageError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';

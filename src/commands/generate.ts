@@ -3,7 +3,8 @@
  * options → generateDays → summary.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { ObjectStore, parseS3Url } from '../adapters/s3.js';
+import { ObjectStore } from '../adapters/s3.js';
+import { parseS3Url } from '../core/log-input.js';
 import { DEFAULT_DAY_VARIATION } from '../core/synthetic/calibration.js';
 import { parseDate } from '../core/synthetic/day-generator.js';
 import { LOG_FORMATS, type LogFormat } from '../core/synthetic/encode.js';
