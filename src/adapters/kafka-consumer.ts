@@ -1,42 +1,46 @@
 /**
  * The consuming side of Kafka for `findoc stream`: one member of a consumer group whose positions come from
- * the stream's own state (Redis), not from Kafka's committed offsets.
+ * the stream's own state (Redis), never from Kafka's committed offsets.
  *
  * Why: the exactly-once effect (DESIGN §3.3) needs the position and the counts to change together, and
- * only Redis can hold both atomically (stream-state-apply.lua). So on every (re)assignment of a partition
- * this consumer reads the last applied offset from the state and makes the group fetch from the next one:
+ * only Redis can hold both atomically (stream-state-apply.lua). So this consumer fetches each partition
+ * from a position it keeps itself:
  *
- *   - after each group join (kafkajs GROUP_JOIN: any rebalance, including one that hands back the same
- *     partitions), every partition is "unverified";
- *   - the first batch of an unverified partition must have been fetched from exactly that next offset
- *     (stored + 1, or the topic's earliest/latest offset for a partition never applied). If not — kafkajs
- *     started from Kafka's committed offset, which may trail Redis after a crash or lead it after a
- *     `--reset` — the batch is dropped and the partition seeked to the right offset;
- *   - from then on kafkajs fetches each partition contiguously from there, and the apply script ignores
- *     any record at or below the stored offset, so batches redelivered by a rebalance, a retry or a
- *     previous owner still finishing count once.
+ *   - after every group join (the first one and every rebalance, including one that hands back the same
+ *     partitions), once this process's own queued writes are in Redis, each assigned partition starts at
+ *     the state's last applied offset + 1 (or the topic's earliest/latest offset for a partition the state
+ *     never saw);
+ *   - from there it fetches contiguously, so every write covers offsets that follow what the state held
+ *     when this process took the partition; the apply script refuses any write whose first offset is at
+ *     or below the stored one, so batches that another member (or an earlier life of this process)
+ *     already applied count once, whatever the timing of rebalances and crashes.
  * Kafka's committed offsets are still committed (every few seconds and on shutdown) so that the usual lag
- * tools show something sensible; nothing here trusts them.
+ * tools show something sensible; nothing here reads them.
  *
- * Flow: kafkajs fetches; eachBatch prepares the batch (CPU: parsing) and queues it; ONE writer takes
- * everything queued — batches of several partitions, each partition's in offset order — and writes it in
- * one go, while kafkajs already fetches the next batches. A single writer keeps each partition's writes in
- * order (a write is only sent once the previous one is answered, so a redelivery found by one write is
- * dealt with before the next is sent), and writing the partitions together lets the state merge them.
- * The queue is bounded (maxQueuedRecords): eachBatch waits while it is full, and so does kafkajs.
+ * What does what: @platformatic/kafka (1.22: the last 1.x whose dependencies support Node 20) for group
+ * membership (join, sync, heartbeats, rejoin on rebalance, leave), connections with TLS/SASL, metadata,
+ * ListOffsets and OffsetCommit; kafka-fetch.ts for Fetch and record decoding (why: see there).
  *
- * The only file besides kafka.ts that imports kafkajs.
+ * Flow: the fetch loop asks each leader for its partitions, decodes and prepares each partition's batch
+ * (CPU: parsing) and queues it; ONE writer takes everything queued — batches of several partitions, each
+ * partition's in offset order — and writes it in one go while the loop already fetches the next batches.
+ * A single writer keeps each partition's writes in order (a write is sent once the previous one is
+ * answered, so a redelivery found by one write is dealt with before the next is sent), and writing the
+ * partitions together lets the state merge them. The queue is bounded (maxQueuedRecords): the loop waits
+ * while it is full.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Consumer, ConnectionPool, createAPI, type Broker, type ClusterMetadata } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
-import type { StreamRecord } from '../core/stream-batch.js';
-import { ensureTopic, isConnectionError, kafkaUnavailable } from './kafka.js';
+import { FindocError } from '../core/errors.js';
+import type { RecordSet } from '../core/stream-batch.js';
+import { kafkaUnavailable } from './kafka.js';
+import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, parseFetchResponse, type FetchPosition, type FetchResponse } from './kafka-fetch.js';
 
 export interface ConsumedBatch {
   topic: string;
   partition: number;
-  /** Records in offset order (kafkajs' own message objects: offset as a decimal string); never empty. */
-  records: StreamRecord[];
+  /** The records, in offset order; never empty. */
+  records: RecordSet;
   /** The offset the batch ends at: its last record's, or that of control records after it. */
   lastOffset: number;
   /** The partition's end offset when the batch was fetched. */
@@ -45,9 +49,8 @@ export interface ConsumedBatch {
 
 export type ConsumerEvent =
   | { type: 'assigned'; partitions: number[] }
-  | { type: 'seek'; partition: number; from: number; to: number }
   | { type: 'skipped'; partition: number; from: number; to: number }
-  | { type: 'restart'; error: string };
+  | { type: 'retry'; error: string };
 
 export interface ExactlyOnceConsumerOptions<T> {
   topic: string;
@@ -72,24 +75,33 @@ export interface ExactlyOnceConsumerOptions<T> {
    * 10 s; Kafka's minimum is 6 s): the time a crashed process holds its partitions.
    */
   sessionTimeoutMs?: number;
-  /** kafkajs fetch size per partition (default 512 KiB; with maxQueuedRecords, what bounds memory). */
+  /** Bytes fetched per partition per request (default 512 KiB). */
   maxBytesPerPartition?: number;
-  /** Partitions kafkajs hands to eachBatch at once (default 4). */
-  concurrency?: number;
-  /** Records fetched and not yet written before eachBatch waits (default 20,000). */
+  /** Records fetched and not yet written before fetching waits (default 20,000): with the above, bounds memory. */
   maxQueuedRecords?: number;
 }
 
-const COMMIT_INTERVAL_MS = 5000;
-/** Seeks tried before accepting a position that differs from the state (see verify()). */
-const MAX_SEEKS = 3;
+const fetchApi = createAPI<[ReturnType<typeof encodeFetchRequest>], FetchResponse>(FETCH_API_KEY, FETCH_VERSION, (w) => w, parseFetchResponse, true, true);
 
-interface PartitionState {
-  epoch: number;
-  expected: number;
-  verified: boolean;
-  seeks: number;
-}
+const COMMIT_INTERVAL_MS = 5000;
+/** A fetch returns as soon as a record is there; with none, after this long (also the longest a stop waits for it). */
+const MAX_WAIT_MS = 500;
+const REQUEST_TIMEOUT_MS = MAX_WAIT_MS + 30_000;
+
+/** Kafka error codes a fetch retries after refreshing metadata (the protocol's error table). */
+const RETRIABLE = new Map<number, string>([
+  [3, 'UNKNOWN_TOPIC_OR_PARTITION'],
+  [5, 'LEADER_NOT_AVAILABLE'],
+  [6, 'NOT_LEADER_OR_FOLLOWER'],
+  [7, 'REQUEST_TIMED_OUT'],
+  [9, 'REPLICA_NOT_AVAILABLE'],
+  [13, 'NETWORK_EXCEPTION'],
+  [56, 'KAFKA_STORAGE_ERROR'],
+  [74, 'FENCED_LEADER_EPOCH'],
+  [75, 'UNKNOWN_LEADER_EPOCH'],
+  [78, 'OFFSET_NOT_AVAILABLE'],
+]);
+const OFFSET_OUT_OF_RANGE = 1;
 
 interface Queued<T> {
   partition: number;
@@ -98,55 +110,63 @@ interface Queued<T> {
   item: T;
 }
 
+/** @platformatic/kafka connection options from findoc's Kafka settings. */
+export function connectionOptions(settings: KafkaSettings, connectTimeoutMs = 3000) {
+  return {
+    connectTimeout: connectTimeoutMs,
+    tls: settings.ssl ? {} : undefined,
+    sasl: settings.sasl
+      ? { mechanism: settings.sasl.mechanism.toUpperCase() as 'PLAIN', username: settings.sasl.username, password: settings.sasl.password }
+      : undefined,
+  };
+}
+
 /**
  * Joins the group and writes batches until `signal` aborts (resolves) or something fatal happens
- * (rejects: unreachable broker at start → exit 69, or the write callback's error).
+ * (rejects: the group cannot be joined → exit 69, or the write callback's error).
  */
-export async function runExactlyOnceConsumer<T>(kafka: Kafka, settings: KafkaSettings, options: ExactlyOnceConsumerOptions<T>): Promise<void> {
+export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options: ExactlyOnceConsumerOptions<T>): Promise<void> {
   const { topic } = options;
   const emit = options.onEvent ?? (() => undefined);
   const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
-  const concurrency = options.concurrency ?? 4;
   const maxQueued = options.maxQueuedRecords ?? 20_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
-
-  const admin = kafka.admin();
-  const consumer: Consumer = kafka.consumer({
+  const connection = connectionOptions(settings);
+  const consumer = new Consumer({
     groupId: options.groupId,
+    clientId: settings.clientId,
+    bootstrapBrokers: settings.brokers,
     sessionTimeout,
-    rebalanceTimeout: 60_000,
+    rebalanceTimeout: Math.max(sessionTimeout, 30_000),
     heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
-    maxBytesPerPartition,
-    maxBytes: maxBytesPerPartition * concurrency,
-    // A fetch returns as soon as one record is there; when none is, it waits this long, and so does a
-    // graceful stop — keep it short.
-    maxWaitTimeInMs: 500,
-    allowAutoTopicCreation: false,
+    autocommit: false,
+    retries: 2,
+    retryDelay: 250,
+    ...connection,
   });
+  const pool = new ConnectionPool(settings.clientId, connection);
 
-  let epoch = 0;
-  const partitions = new Map<number, PartitionState>();
-  /** Next offset to commit to Kafka per partition (informational). */
+  // ── state ──
+  /** Bumped by every group join; the fetch loop re-reads positions when it changed. */
+  let generation = 0;
+  let assignment: number[] = [];
+  let positionsOf = -1;
+  const positions = new Map<number, number>();
   const toCommit = new Map<number, number>();
   const queue: Queued<T>[] = [];
-  /** Records queued or being written. */
   let pending = 0;
   let writer: Promise<void> | null = null;
-  /** Resolved whenever the writer makes room or finishes. */
   let progressed: () => void = () => undefined;
   let progress = new Promise<void>((resolve) => (progressed = resolve));
   const signalProgress = () => {
     progressed();
     progress = new Promise<void>((resolve) => (progressed = resolve));
   };
-
   let stopping = false;
   let fatal: { error: unknown } | null = null;
-  let wake: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (wake = resolve));
   const stop = () => {
     stopping = true;
-    wake();
+    signalProgress();
   };
   const fail = (error: unknown) => {
     if (!fatal) fatal = { error };
@@ -155,6 +175,7 @@ export async function runExactlyOnceConsumer<T>(kafka: Kafka, settings: KafkaSet
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });
 
+  // ── the writer ──
   const writeLoop = async () => {
     while (queue.length > 0 && !fatal) {
       const group = queue.splice(0, queue.length);
@@ -177,119 +198,195 @@ export async function runExactlyOnceConsumer<T>(kafka: Kafka, settings: KafkaSet
       signalProgress();
     });
   };
-  /** Waits until everything queued is written (or the writer failed). */
   const drained = async () => {
     while (writer) await writer;
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    epoch++;
-    emit({ type: 'assigned', partitions: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) });
+  consumer.on('consumer:group:join', (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
+    generation++;
+    assignment = (e.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions).sort((a, b) => a - b);
+    emit({ type: 'assigned', partitions: assignment });
+    signalProgress();
   });
-  consumer.on(consumer.events.CRASH, (e) => {
-    const error = e.payload.error;
-    if (e.payload.restart) emit({ type: 'restart', error: error?.message ?? String(error) });
-    else fail(isConnectionError(error) ? kafkaUnavailable(settings, error) : error);
-  });
+  consumer.on('consumer:heartbeat:error', (e: { error?: Error }) => emit({ type: 'retry', error: `heartbeat: ${e.error?.message ?? 'failed'}` }));
+  // Without a listener an 'error' event would throw; membership errors are retried by the client.
+  consumer.on('error', (e: Error) => emit({ type: 'retry', error: e.message }));
 
-  /** Where the state says the partition continues. */
-  const startOf = async (partition: number): Promise<number> => {
-    const stored = await options.storedOffset(topic, partition);
-    if (stored !== null) return stored + 1;
-    const p = (await admin.fetchTopicOffsets(topic)).find((x) => x.partition === partition);
-    if (!p) throw new Error(`topic ${topic} has no partition ${partition}`);
-    return Number(options.startAt === 'earliest' ? p.low : p.high);
+  /** Where the state says each assigned partition continues. */
+  const resetPositions = async (): Promise<void> => {
+    const gen = generation;
+    await drained(); // the state must include this process's own queued writes
+    const starts = new Map<number, number>();
+    let ends: bigint[] | undefined;
+    for (const p of assignment) {
+      const stored = await options.storedOffset(topic, p);
+      if (stored !== null) starts.set(p, stored + 1);
+      else {
+        ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: options.startAt === 'earliest' ? -2n : -1n })).get(topic);
+        starts.set(p, Number(ends?.[p] ?? 0));
+      }
+    }
+    if (gen !== generation) return; // another join meanwhile: do it again
+    positions.clear();
+    for (const [p, o] of starts) positions.set(p, o);
+    positionsOf = gen;
   };
 
-  /**
-   * Is this batch fetched from where the state says the partition continues? Returns false when the batch
-   * must be dropped (a seek was issued). Accepts a different position only when Kafka cannot serve the
-   * expected one (records deleted by the topic's retention) or after MAX_SEEKS tries (control records of
-   * transactions at that position, which kafkajs skips on its own).
-   */
-  const verify = async (state: PartitionState, partition: number, fetched: number): Promise<boolean> => {
-    if (fetched === state.expected) return true;
-    let acceptable = state.seeks >= MAX_SEEKS;
-    if (!acceptable && fetched > state.expected) {
-      const low = Number((await admin.fetchTopicOffsets(topic)).find((x) => x.partition === partition)?.low ?? 0);
-      acceptable = low > state.expected;
-    }
-    if (acceptable) {
-      // Earlier than expected is harmless (the script ignores what was applied); later means records
-      // the stream will never see: say so.
-      if (fetched > state.expected) emit({ type: 'skipped', partition, from: state.expected, to: fetched - 1 });
-      return true;
-    }
-    state.seeks++;
-    emit({ type: 'seek', partition, from: fetched, to: state.expected });
-    consumer.seek({ topic, partition, offset: String(state.expected) });
-    return false;
+  let metadata: ClusterMetadata | null = null;
+  const refreshMetadata = async () => {
+    metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
-    if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
-    const partition = batch.partition;
-    try {
-      let state = partitions.get(partition);
-      if (!state || state.epoch !== epoch) {
-        const thisEpoch = epoch;
-        // The stored offset must include this process's own writes still queued.
-        await drained();
-        state = { epoch: thisEpoch, expected: await startOf(partition), verified: false, seeks: 0 };
-        partitions.set(partition, state);
-      }
-      if (!state.verified) {
-        // kafkajs sets fetchedOffset (the offset this fetch asked for) on every Batch; its typings omit it.
-        const fetched = Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
-        if (!(await verify(state, partition, fetched))) return;
-        state.verified = true;
-      }
-      if (stopping) return;
-      const lastOffset = Number(batch.lastOffset());
-      const item = options.prepare({ topic, partition, records: batch.messages, lastOffset, highWatermark: Number(batch.highWatermark) });
-      queue.push({ partition, lastOffset, records: batch.messages.length, item });
-      pending += batch.messages.length;
-      kick();
-      // kafkajs' own position moves on now; the state's moves when the writer has written it.
-      resolveOffset(batch.lastOffset());
-      while (pending > maxQueued && !stopping) await progress;
-      await heartbeat();
-    } catch (e) {
-      fail(e);
+  /** One fetch round: every assigned partition from its leader; batches queued. */
+  const fetchRound = async (): Promise<boolean> => {
+    if (!metadata) await refreshMetadata();
+    const md = metadata!;
+    const leaders = md.topics.get(topic)?.partitions;
+    if (!leaders) throw new Error(`topic ${topic} not in metadata`);
+    const byLeader = new Map<number, FetchPosition[]>();
+    for (const [partition, offset] of positions) {
+      const leader = leaders[partition]?.leader ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), { partition, offset, maxBytes: maxBytesPerPartition }]);
     }
+    const gen = generation;
+    const responses = await Promise.all(
+      [...byLeader].map(async ([leader, parts]) => {
+        const broker: Broker | undefined = md.brokers.get(leader);
+        if (!broker) throw new Error(`no leader known for partitions ${parts.map((p) => p.partition).join(',')}`);
+        const conn = await pool.get(broker);
+        const request = encodeFetchRequest(topic, parts, { maxWaitMs: MAX_WAIT_MS, minBytes: 1, maxBytes: maxBytesPerPartition * parts.length });
+        return withTimeout(fetchApi.async(conn, request), REQUEST_TIMEOUT_MS);
+      }),
+    );
+    if (gen !== generation || stopping) return true; // a rebalance meanwhile: positions are re-read first
+    let retry = false;
+    for (const response of responses) {
+      for (const part of response.partitions) {
+        const from = positions.get(part.partition);
+        if (from === undefined) continue;
+        if (part.errorCode === OFFSET_OUT_OF_RANGE) {
+          await outOfRange(part.partition, from, part.logStartOffset, part.highWatermark);
+          continue;
+        }
+        if (part.errorCode !== 0) {
+          if (!RETRIABLE.has(part.errorCode)) {
+            throw new FindocError('FINDOC_TEMPORARY', `Kafka refused to read ${topic} partition ${part.partition} (Kafka error code ${part.errorCode})`, {
+              service: 'Kafka',
+              hint: 'see https://kafka.apache.org/protocol#protocol_error_codes',
+            });
+          }
+          retry = true;
+          continue;
+        }
+        if (!part.records) continue;
+        const decoded = decodeRecordBatches(part.records, from, part.abortedTransactions);
+        positions.set(part.partition, decoded.next);
+        if (decoded.offsets.length === 0) continue;
+        const item = options.prepare({
+          topic,
+          partition: part.partition,
+          records: decoded,
+          lastOffset: decoded.next - 1,
+          highWatermark: part.highWatermark,
+        });
+        queue.push({ partition: part.partition, lastOffset: decoded.next - 1, records: decoded.offsets.length, item });
+        pending += decoded.offsets.length;
+      }
+    }
+    if (queue.length > 0) kick();
+    return !retry;
+  };
+
+  /** The position is not in the log: records deleted by the topic's retention (skip them), or a topic recreated (stop). */
+  const outOfRange = async (partition: number, position: number, logStart: number, high: number) => {
+    if (position < logStart) {
+      emit({ type: 'skipped', partition, from: position, to: logStart - 1 });
+      positions.set(partition, logStart);
+      return;
+    }
+    throw new FindocError(
+      'FINDOC_CONFIG',
+      `${topic} partition ${partition} ends at offset ${high}, but this Redis namespace applied it up to ${position - 1}: was the topic deleted and created again?`,
+      { service: 'Kafka', hint: 'start the namespace over with findoc stream --reset (or use another --redis-prefix)' },
+    );
   };
 
   const commit = async () => {
     if (toCommit.size === 0) return;
-    const offsets = [...toCommit].map(([partition, offset]) => ({ topic, partition, offset: String(offset) }));
+    const offsets = [...toCommit].map(([partition, offset]) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 }));
     toCommit.clear();
     // Informational only (see above): a commit refused during a rebalance is not retried.
-    await consumer.commitOffsets(offsets).catch(() => undefined);
+    await consumer.commit({ offsets }).catch(() => undefined);
   };
 
+  const timer = setInterval(() => void commit(), COMMIT_INTERVAL_MS);
   try {
     try {
-      await admin.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: options.startAt === 'earliest' });
+      consumer.topics.track(topic);
+      await consumer.joinGroup({});
     } catch (e) {
-      if (isConnectionError(e)) throw kafkaUnavailable(settings, e);
-      throw e;
+      throw kafkaUnavailable(settings, e);
     }
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
-    const timer = setInterval(() => void commit(), COMMIT_INTERVAL_MS);
-    try {
-      await stopped;
-      // Graceful: no new batch is queued (eachBatch returns at once); what was fetched is written, then committed.
-      await drained();
-      await commit();
-    } finally {
-      clearInterval(timer);
+    let failures = 0;
+    while (!stopping) {
+      try {
+        if (positionsOf !== generation) {
+          await resetPositions();
+          continue;
+        }
+        if (positions.size === 0) {
+          // Nothing assigned (more members than partitions): wait for the next join.
+          await Promise.race([progress, sleep(1000)]);
+          continue;
+        }
+        const ok = await fetchRound();
+        failures = ok ? 0 : failures + 1;
+        if (!ok) {
+          await sleep(backoffMs(failures));
+          await refreshMetadata();
+        }
+        while (pending > maxQueued && !stopping) await progress;
+      } catch (e) {
+        if (e instanceof FindocError) throw e;
+        // Connections, leaders, timeouts: the broker may be restarting. Keep trying, saying so.
+        failures++;
+        emit({ type: 'retry', error: (e as Error)?.message ?? String(e) });
+        await sleep(backoffMs(failures));
+        await refreshMetadata().catch(() => undefined);
+      }
     }
+    // Graceful: nothing more is fetched; what was fetched is written, then committed.
+    await drained();
+    await commit();
+  } catch (e) {
+    fail(e);
+    await drained().catch(() => undefined);
   } finally {
+    clearInterval(timer);
     options.signal.removeEventListener('abort', stop);
-    await consumer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    try {
+      await consumer.leaveGroup(true);
+    } catch {
+      // Leaving is a courtesy (the session would expire anyway).
+    }
+    await Promise.allSettled([consumer.close(true), pool.close()]);
   }
   if (fatal) throw (fatal as { error: unknown }).error;
+}
+
+/** Capped exponential backoff with full jitter: up to 100 ms, 200 ms, … 5 s. */
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -136,8 +136,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
   await state.prepare(o.filter.name, o.retentionSeconds);
 
   // Fails fast (exit 69) when no broker answers at start; creates the topic like replay does. Once running,
-  // the consumer retries longer (a broker restart is not a reason to stop).
-  const kafka = createKafka(config.kafka, { retries: 8 });
+  // the consumer keeps retrying (a broker restart is not a reason to stop).
   const ends = await withAdmin(createKafka(config.kafka, { retries: 1 }), config.kafka, async (admin) => {
     if (await ensureTopic(admin, o.topic, o.partitions)) info(`created topic ${o.topic} with ${o.partitions} partitions`);
     return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
@@ -176,9 +175,8 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
     if (e.type === 'assigned') {
       assigned = e.partitions;
       info(`group ${o.group}: assigned partitions ${e.partitions.length ? e.partitions.join(', ') : '(none)'} of ${o.topic}`);
-    } else if (e.type === 'seek') info(`partition ${e.partition}: resuming at offset ${e.to} from Redis (the group was at ${e.from})`);
-    else if (e.type === 'skipped') info(`warning: partition ${e.partition}: offsets ${e.from}…${e.to} cannot be read (deleted by the topic's retention, or transaction markers); continuing after them`);
-    else info(`Kafka consumer restarting after: ${e.error}`);
+    } else if (e.type === 'skipped') info(`warning: partition ${e.partition}: offsets ${e.from}…${e.to} were deleted by the topic's retention before they were applied; continuing after them`);
+    else info(`Kafka: ${e.error}; retrying`);
   };
 
   // --until-end: poll the applied offsets (every process of the group counts) against the end offsets read at start.
@@ -195,7 +193,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
   if (o.untilEnd && caughtUp(await state.readOffsets(o.topic), ends)) stop.abort();
 
   try {
-    await runExactlyOnceConsumer(kafka, config.kafka, {
+    await runExactlyOnceConsumer(config.kafka, {
       topic: o.topic,
       groupId: o.group,
       storedOffset: (topic, partition) => state.storedOffset(topic, partition),

@@ -41,10 +41,22 @@ export const STREAM_REJECT_DESCRIPTIONS: Record<StreamRejectReason, string> = {
   future_event: 'the event time is later than the wall clock plus --max-future (a clock or producer bug)',
 };
 
-/** One Kafka record as the stream reads it (the shape of kafkajs' messages: offsets are int64 as decimal text). */
-export interface StreamRecord {
-  offset: string;
-  value: Buffer | null;
+/**
+ * One partition's records as the consumer hands them over, flat: record i has offset offsets[i] and value
+ * values[starts[i], starts[i + 1]) (empty for a null value); starts has one more entry than offsets.
+ */
+export interface RecordSet {
+  offsets: Float64Array;
+  values: Buffer;
+  starts: Int32Array;
+}
+
+/** A RecordSet from records given one by one (tests, small inputs). */
+export function recordSet(records: readonly { offset: number | string; value: Buffer | string | null }[]): RecordSet {
+  const parts = records.map((r) => (r.value === null ? Buffer.alloc(0) : Buffer.from(r.value)));
+  const starts = new Int32Array(records.length + 1);
+  parts.forEach((b, i) => (starts[i + 1] = starts[i] + b.length));
+  return { offsets: Float64Array.from(records, (r) => Number(r.offset)), values: Buffer.concat(parts), starts };
 }
 
 export interface RejectedRecord {
@@ -92,14 +104,8 @@ export interface ParsedBatch extends BatchCounts {
   /** Event second and CIK of each kept visit. */
   second: Float64Array;
   cik: Float64Array;
-  /**
-   * What it was parsed from and how, so that trimBatch can parse a tail of it again: the values as one
-   * buffer (record i is text[start[i] … start[i + 1] − 1), the LF excluded) and the offsets. Typed arrays
-   * and one buffer rather than the client's message objects, so a queued batch weighs its bytes only.
-   */
-  text: Buffer;
-  start: Int32Array;
-  offsets: Float64Array;
+  /** What it was parsed from and how, so that trimBatch can parse a tail of it again. */
+  source: RecordSet;
   options: ParseOptions;
 }
 
@@ -137,8 +143,10 @@ const HEADER = Buffer.from(EDGAR_HEADER + '\n');
 const SAMPLE_CHARS = 200;
 
 /** Parses one partition's records (in offset order, at least one). */
-export function parseRecords(records: readonly StreamRecord[], options: ParseOptions): ParsedBatch {
-  if (records.length === 0) throw new RangeError('parseRecords: no records');
+export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBatch {
+  const { offsets, values, starts } = source;
+  const count = offsets.length;
+  if (count === 0) throw new RangeError('parseRecords: no records');
   const { topic, partition, filter } = options;
   const maxSamples = options.maxSamples ?? 5;
   const rejects: Partial<Record<StreamRejectReason, number>> = {};
@@ -154,26 +162,22 @@ export function parseRecords(records: readonly StreamRecord[], options: ParseOpt
   };
 
   // One buffer: header, then one line per record (empty values stay as blank lines to keep the numbering).
-  let size = HEADER.length;
-  for (const r of records) size += (r.value?.length ?? 0) + 1;
-  const buf = Buffer.allocUnsafe(size);
-  const start = new Int32Array(records.length + 1);
-  const offsets = new Float64Array(records.length);
+  // LFs inside values (never in a valid row) become spaces, looked for only when the values hold one.
+  const hasLf = values.subarray(starts[0], starts[count]).includes(LF);
+  const buf = Buffer.allocUnsafe(HEADER.length + (starts[count] - starts[0]) + count);
   let pos = HEADER.copy(buf, 0);
-  for (let i = 0; i < records.length; i++) {
-    start[i] = pos;
-    offsets[i] = Number(records[i].offset);
-    const v = records[i].value;
-    if (v === null || v.length === 0) {
+  for (let i = 0; i < count; i++) {
+    const s = starts[i];
+    const e = starts[i + 1];
+    if (s === e) {
       reject('empty_record', i, () => '');
     } else {
-      const start = pos;
-      pos += v.copy(buf, pos);
-      if (v.indexOf(LF) >= 0) for (let p = start; p < pos; p++) if (buf[p] === LF) buf[p] = SPACE;
+      const at = pos;
+      pos += values.copy(buf, pos, s, e);
+      if (hasLf) for (let q = at; q < pos; q++) if (buf[q] === LF) buf[q] = SPACE;
     }
     buf[pos++] = LF;
   }
-  start[records.length] = pos;
 
   const log = new RejectLog({ maxSamples, maxSampleChars: SAMPLE_CHARS });
   const parser = new LogParser({ source: { name: `${topic}/${partition}`, date: null }, rejects: log });
@@ -212,8 +216,8 @@ export function parseRecords(records: readonly StreamRecord[], options: ParseOpt
     topic,
     partition,
     firstOffset: offsets[0],
-    lastOffset: Math.max(options.lastOffset ?? 0, offsets[records.length - 1]),
-    records: records.length,
+    lastOffset: Math.max(options.lastOffset ?? 0, offsets[count - 1]),
+    records: count,
     visits,
     filtered,
     rejected,
@@ -221,23 +225,19 @@ export function parseRecords(records: readonly StreamRecord[], options: ParseOpt
     samples,
     second: second.subarray(0, visits),
     cik: cik.subarray(0, visits),
-    text: buf,
-    start,
-    offsets,
+    source,
     options,
   };
 }
 
 /** The part of a parsed batch after `offset` (parsed again), or null when nothing of it is left. */
 export function trimBatch(batch: ParsedBatch, offset: number): ParsedBatch | null {
-  if (offset < batch.firstOffset) return batch;
-  const rest: StreamRecord[] = [];
-  for (let i = 0; i < batch.offsets.length; i++) {
-    if (batch.offsets[i] <= offset) continue;
-    rest.push({ offset: String(batch.offsets[i]), value: batch.text.subarray(batch.start[i], batch.start[i + 1] - 1) });
-  }
-  if (rest.length === 0) return null;
-  return parseRecords(rest, batch.options);
+  const { offsets, values, starts } = batch.source;
+  let i = 0;
+  while (i < offsets.length && offsets[i] <= offset) i++;
+  if (i === 0) return batch;
+  if (i === offsets.length) return null;
+  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, batch.options);
 }
 
 /**

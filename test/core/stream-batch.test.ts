@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { filterOf, parseFilter } from '../../src/core/filter.js';
-import { aggregate, parseRecords, trimBatch, type ParseOptions, type StreamRecord } from '../../src/core/stream-batch.js';
+import { aggregate, parseRecords, recordSet, trimBatch, type ParseOptions, type RecordSet } from '../../src/core/stream-batch.js';
 
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
 const NOW = Date.UTC(2026, 0, 1) / 1000;
@@ -15,8 +15,7 @@ const opts = (partition = 0, extra: Partial<ParseOptions> = {}): ParseOptions =>
   maxFutureSeconds: 3600,
   ...extra,
 });
-const records = (values: (string | null)[], first = 0): StreamRecord[] =>
-  values.map((v, i) => ({ offset: String(first + i), value: v === null ? null : Buffer.from(v) }));
+const records = (values: (string | null)[], first = 0): RecordSet => recordSet(values.map((value, i) => ({ offset: first + i, value })));
 
 const ROW = (ip: string, time: string, cik: string, crawler = '0.0', date = '2017-06-30') =>
   `${ip},${date},${time},0.0,${cik},0001047469-17-004337,-index.htm,200.0,80251.0,1.0,0.0,0.0,9.0,${crawler},`;
@@ -118,7 +117,8 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.equal(trimBatch(b, 49), b);
     const tail = trimBatch(b, 51)!;
     const direct = parseRecords(records(values.slice(2), 52), opts(1, { lastOffset: 60 }));
-    assert.deepEqual({ ...tail, options: null }, { ...direct, options: null });
+    assert.deepEqual({ ...tail, options: null, source: null }, { ...direct, options: null, source: null });
+    assert.deepEqual([...tail.source.offsets], [52, 53]);
     assert.equal(tail.firstOffset, 52);
     assert.equal(tail.lastOffset, 60);
     const afterGarbage = trimBatch(b, 50)!;

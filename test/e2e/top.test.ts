@@ -10,7 +10,7 @@ import { connectPostgres, migrate, quoteIdent } from '../../src/adapters/postgre
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { filterOf } from '../../src/core/filter.js';
-import { parseRecords } from '../../src/core/stream-batch.js';
+import { parseRecords, recordSet } from '../../src/core/stream-batch.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { runCli } from '../helpers/cli.js';
 import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';
@@ -29,7 +29,7 @@ async function fill(state: StreamState, visits: [number, number, number][]): Pro
     for (let i = 0; i < n; i++) rows.push(`1.2.3.abc,${formatDay(T - ago)},${formatTime(T - ago)},0.0,${cik}.0,a,-index.htm,200.0,1.0,1.0,0.0,0.0,9.0,0.0,`);
   }
   const batch = parseRecords(
-    rows.map((v, i) => ({ offset: String(i), value: Buffer.from(v) })),
+    recordSet(rows.map((value, offset) => ({ offset, value }))),
     { topic: 'visits', partition: 0, filter: filterOf([]), nowSecond: T, maxFutureSeconds: 3600 },
   );
   await state.applyBatches([batch], 'all', 86_400);

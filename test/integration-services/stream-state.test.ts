@@ -9,7 +9,7 @@ import { connectRedis } from '../../src/adapters/redis.js';
 import { CIK_HORIZON_SECONDS, StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';
 import { FindocError } from '../../src/core/errors.js';
 import { filterOf } from '../../src/core/filter.js';
-import { parseRecords, type ParsedBatch } from '../../src/core/stream-batch.js';
+import { parseRecords, recordSet, type ParsedBatch } from '../../src/core/stream-batch.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
@@ -32,7 +32,7 @@ function batch(partition: number, first: number, visits: [second: number, cik: n
   const rows = visits.map(([s, cik], i) => `10.0.${i % 250}.abc,${formatDay(s)},${formatTime(s)},0.0,${cik}.0,0001-17-1,-index.htm,200.0,1.0,1.0,0.0,0.0,9.0,0.0,`);
   const values = [...rows, ...extra];
   return parseRecords(
-    values.map((v, i) => ({ offset: String(first + i), value: Buffer.from(v) })),
+    recordSet(values.map((value, i) => ({ offset: first + i, value }))),
     { topic: 'visits', partition, filter: filterOf([]), nowSecond: T0 + 30 * DAY, maxFutureSeconds: 3600 },
   );
 }

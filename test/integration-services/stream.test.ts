@@ -170,9 +170,11 @@ describe('findoc stream against Kafka and Redis', () => {
     // One process, killed while consuming and restarted in the same group each time.
     const single = newState('kill-one');
     const args = (state: StreamState, group: string) => ['--topic', topic, '--group', group, '--redis-prefix', state.keys.prefix, '--session-timeout', '6s'];
-    for (let kill = 0; kill < 3; kill++) {
-      const from = await recordsApplied(single);
-      const at = from + Math.floor((0.1 + 0.4 * Math.random()) * (total - from));
+    // Random moments between 10% and 75% of the records, so that each kill lands while consuming (a
+    // write covers up to ~20k records: the last kill leaves a quarter of them to go).
+    const moments = (n: number) => Array.from({ length: n }, () => Math.floor(total * (0.1 + 0.65 * Math.random()))).sort((a, b) => a - b);
+    for (const moment of moments(3)) {
+      const at = Math.max(moment, (await recordsApplied(single)) + 1);
       const s = startStream(args(single, `${topic}-one`));
       await waitFor(`${at} records applied`, async () => (await recordsApplied(single)) >= at || s.child.exitCode !== null);
       assert.equal(s.child.exitCode, null, `the stream was running: ${s.stderr()}`);
@@ -193,9 +195,8 @@ describe('findoc stream against Kafka and Redis', () => {
     const pair = newState('kill-two');
     const group = `${topic}-two`;
     let running = [startStream(args(pair, group)), startStream(args(pair, group))];
-    for (let kill = 0; kill < 3; kill++) {
-      const from = await recordsApplied(pair);
-      const at = from + Math.floor((0.1 + 0.3 * Math.random()) * (total - from));
+    for (const [kill, moment] of moments(3).entries()) {
+      const at = Math.max(moment, (await recordsApplied(pair)) + 1);
       await waitFor(`${at} records applied`, async () => (await recordsApplied(pair)) >= at);
       const victim = kill === 2 ? running : [running[Math.floor(Math.random() * 2)]];
       for (const v of victim) v.child.kill('SIGKILL');
