@@ -1,13 +1,14 @@
 /**
  * findoc batch throughput against DuckDB on the same files, in the same run (DESIGN §5, issue 7).
  *
- *   node --import tsx bench/batch.ts [--days 4] [--rows 2000000] [--runs 2] [--no-s3] [--no-raw]
+ *   node --import tsx bench/batch.ts [--days 4] [--rows 2000000] [--runs 2] [--no-s3] [--no-raw] [--real]
  *
- * Inputs: --days day files of --rows rows each (default 4 × 2 M ≈ 0.9 GB of CSV), made from the real SEC
- * samples in ../shared re-dated and repeated (blocks of the whole 2003-03-01 day, so every second of the
- * day has visits, alternating with the 2017-06-30 prefix, 2 garbage-CIK rows in each copy). `findoc
- * generate` is not committed yet; when it is, its days are the better input. Written to a temporary
- * directory as .csv and as .csv.gz (gzip level 6), and the .csv.gz uploaded to a bucket of the local S3.
+ * Inputs: --days days of --rows rows each (default 4 × 2 M ≈ 0.9 GB of CSV) made by `findoc generate`
+ * (bench/lib/input.ts: --day-variation 0, seed 1, cached under bench/out/data/), once as .csv and once as
+ * .csv.gz (the generator's gzip, zlib level 6), and the .csv.gz uploaded to a bucket of the local S3. With
+ * --real instead: the real SEC samples in ../shared re-dated and repeated (blocks of the whole 2003-03-01
+ * day, so every second of the day has visits, alternating with the 2017-06-30 prefix, 2 garbage-CIK rows in
+ * each copy), written to a temporary directory and gzipped there (level 6).
  *
  * Measured (best of --runs, page cache warm, batch --force so every day is really processed, each run
  * computing the set's bands too):
@@ -30,7 +31,7 @@
  * sides' results are compared: visits per day, and the bands (max |Δ|).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +42,7 @@ import type { BatchReport, runBatch as RunBatch } from '../src/batch/run.js';
 import { resolveConfig } from '../src/core/config.js';
 import { parseFilter } from '../src/core/filter.js';
 import { readSample, redate } from '../test/helpers/edgar-days.js';
+import { generatedDays, removeBucket } from './lib/input.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 interface Args {
@@ -49,10 +51,11 @@ interface Args {
   runs: number;
   s3: boolean;
   raw: boolean;
+  real: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { days: 4, rows: 2_000_000, runs: 2, s3: true, raw: true };
+  const a: Args = { days: 4, rows: 2_000_000, runs: 2, s3: true, raw: true, real: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--days') a.days = Number(argv[++i]);
@@ -60,8 +63,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--runs') a.runs = Math.max(1, Number(argv[++i]));
     else if (k === '--no-s3') a.s3 = false;
     else if (k === '--no-raw') a.raw = false;
+    else if (k === '--real') a.real = true;
     else {
-      console.log('usage: node --import tsx bench/batch.ts [--days N] [--rows N] [--runs N] [--no-s3] [--no-raw]');
+      console.log('usage: node --import tsx bench/batch.ts [--days N] [--rows N] [--runs N] [--no-s3] [--no-raw] [--real]');
       process.exit(k === '--help' ? 0 : 64);
     }
   }
@@ -69,6 +73,43 @@ function parseArgs(argv: string[]): Args {
 }
 
 const log = (m: string) => process.stderr.write(m + '\n');
+
+interface Inputs {
+  days: string[];
+  /** Directories holding only the day files, as .csv and as .csv.gz. */
+  csvDir: string;
+  gzDir: string;
+  csvBytes: number;
+  gzBytes: number;
+}
+
+/** The default: days made by findoc generate (cached), as .csv and as .csv.gz. */
+async function generatedInputs(args: Args): Promise<Inputs> {
+  const csv = await generatedDays({ rowsPerDay: args.rows, days: args.days, format: 'csv' });
+  const gz = args.s3 ? await generatedDays({ rowsPerDay: args.rows, days: args.days, format: 'csv.gz' }) : undefined;
+  return { days: csv.dates, csvDir: csv.dir, gzDir: gz?.dir ?? '', csvBytes: csv.bytes, gzBytes: gz?.bytes ?? 0 };
+}
+
+/** --real: the real samples re-dated and repeated into days of ≥ --rows rows, in a temporary directory. */
+async function realInputs(args: Args, dir: string): Promise<Inputs> {
+  const days = Array.from({ length: args.days }, (_, i) => `2017-06-${String(i + 1).padStart(2, '0')}`);
+  const csvDir = join(dir, 'csv');
+  const gzDir = join(dir, 'gz');
+  mkdirSync(csvDir);
+  mkdirSync(gzDir);
+  let csvBytes = 0;
+  let gzBytes = 0;
+  for (const day of days) {
+    const name = `log${day.replace(/-/g, '')}`;
+    writeDay(join(csvDir, `${name}.csv`), day, args.rows);
+    csvBytes += statSync(join(csvDir, `${name}.csv`)).size;
+    if (args.s3) {
+      await gzipFile(join(csvDir, `${name}.csv`), join(gzDir, `${name}.csv.gz`));
+      gzBytes += statSync(join(gzDir, `${name}.csv.gz`)).size;
+    }
+  }
+  return { days, csvDir, gzDir, csvBytes, gzBytes };
+}
 
 /** Writes one day: header, then alternating re-dated blocks of the two samples up to `rows` rows. */
 function writeDay(path: string, day: string, rows: number): void {
@@ -116,36 +157,18 @@ async function main(): Promise<void> {
   const schema = `bench_batch_${process.pid}`;
   const bucket = `bench-batch-${process.pid}-${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), 'findoc-bench-batch-'));
-  const csvDir = join(dir, 'csv');
-  const gzDir = join(dir, 'gz');
   const pool = await connectPostgres(config.postgres.url, { schema, max: cores + 4 });
   const store = new ObjectStore(config.s3);
   const figures: Figure[] = [];
   try {
     await migrate(pool, schema);
     // ── inputs ──
-    const days = Array.from({ length: args.days }, (_, i) => `2017-06-${String(i + 1).padStart(2, '0')}`);
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(csvDir);
-    mkdirSync(gzDir);
-    let csvBytes = 0;
-    let gzBytes = 0;
-    for (const day of days) {
-      const name = `log${day.replace(/-/g, '')}`;
-      writeDay(join(csvDir, `${name}.csv`), day, args.rows);
-      csvBytes += statSync(join(csvDir, `${name}.csv`)).size;
-      if (args.s3) {
-        await gzipFile(join(csvDir, `${name}.csv`), join(gzDir, `${name}.csv.gz`));
-        gzBytes += statSync(join(gzDir, `${name}.csv.gz`)).size;
-      }
-    }
-    log(`${args.days} days, ${(csvBytes / 1e6).toFixed(0)} MB csv${args.s3 ? `, ${(gzBytes / 1e6).toFixed(0)} MB csv.gz` : ''}; ${cores} cores`);
+    const inputs = args.real ? await realInputs(args, dir) : await generatedInputs(args);
+    const { days, csvDir, gzDir } = inputs;
+    log(`${args.days} days, ${(inputs.csvBytes / 1e6).toFixed(0)} MB csv${args.s3 ? `, ${(inputs.gzBytes / 1e6).toFixed(0)} MB csv.gz` : ''} (${args.real ? 'real samples, repeated' : 'findoc generate'}); ${cores} cores`);
     if (args.s3) {
       await store.ensureBucket(bucket);
-      for (const day of days) {
-        const name = `log${day.replace(/-/g, '')}.csv.gz`;
-        await store.put(bucket, `logs/${name}`, createReadStream(join(gzDir, name)));
-      }
+      for (const file of readdirSync(gzDir).sort()) await store.put(bucket, `logs/${file}`, createReadStream(join(gzDir, file)));
     }
 
     // ── findoc batch ──
@@ -264,14 +287,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await pool.end();
-    if (args.s3) {
-      try {
-        for await (const o of store.list(bucket, '')) await store.delete(bucket, o.key);
-        await store.client.send(new (await import('@aws-sdk/client-s3')).DeleteBucketCommand({ Bucket: bucket }));
-      } catch {
-        /* the bucket may not exist */
-      }
-    }
+    if (args.s3) await removeBucket(store, bucket);
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }

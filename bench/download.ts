@@ -2,14 +2,15 @@
  * findoc download's local path: a large day, zipped, from a local HTTP server into S3 (issue 4: ≥ 100 MB/s
  * of CSV stored, memory flat).
  *
- *   node --import tsx bench/download.ts [--mb N] [--runs N] [--gzip-level L] [--no-gzip]
+ *   node --import tsx bench/download.ts [--rows N] [--runs N] [--gzip-level L] [--no-gzip] [--real]
  *
- * Input: the real 2017-06-30 sample (../shared) repeated into a CSV of ≥ N MB (default 1000; `findoc
- * generate` was not committed when this was written), deflated at zlib's default level like the SEC's
- * zips into a temporary logYYYYMMDD.zip; a second day of a quarter of that size for the memory check. A
- * separate Node process serves both zips over HTTP on 127.0.0.1 (at the SEC paths), so that serving does
- * not share the measured process's event loop. Needs the local stack's S3 (npm run stack:up); each run
- * uses its own bucket, deleted at the end.
+ * Input: a day of N rows (default 8,000,000 ≈ 0.9 GB of CSV) made by `findoc generate --format zip`
+ * (deflate at zlib's default level, like the SEC's zips; bench/lib/input.ts, cached under
+ * bench/out/data/), and a second day of a quarter of that for the memory check. With --real instead: the
+ * real 2017-06-30 sample (../shared) repeated into ≥ N rows and zipped the same way into a temporary
+ * directory. A separate Node process serves both zips over HTTP on 127.0.0.1 (at the SEC paths), so that
+ * serving does not share the measured process's event loop. Needs the local stack's S3 (npm run
+ * stack:up); each run uses its own bucket, deleted at the end.
  *
  *   findoc          the built CLI, `findoc download --date D --to-s3 … --base-url … --json`: its own
  *                   duration (HTTP, unzip with CRC check, header check, row count, SHA-256, gzip, multipart
@@ -35,7 +36,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { HttpClient } from '../src/adapters/http.js';
 import { ObjectStore } from '../src/adapters/s3.js';
 import { resolveConfig } from '../src/core/config.js';
@@ -43,6 +43,7 @@ import { checkEdgarCsv, type CsvStats } from '../src/core/download.js';
 import { gzipParallel } from '../src/core/gzip.js';
 import { unzipFirstCsv } from '../src/core/log-input.js';
 import { dayPath, dayUrl } from '../src/core/sec-urls.js';
+import { generatedDays, removeBucket } from './lib/input.js';
 import { report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -52,22 +53,24 @@ const BIG_DAY = '2017-06-30';
 const SMALL_DAY = '2017-06-29';
 
 interface Args {
-  mb: number;
+  rows: number;
+  real: boolean;
   gzip: boolean;
   gzipLevel: number;
   runs: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mb: 1000, gzip: true, gzipLevel: 1, runs: 3 };
+  const a: Args = { rows: 8_000_000, real: false, gzip: true, gzipLevel: 1, runs: 3 };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
-    if (x === '--mb') a.mb = Number(argv[++i]);
+    if (x === '--rows') a.rows = Number(argv[++i]);
+    else if (x === '--real') a.real = true;
     else if (x === '--gzip-level') a.gzipLevel = Number(argv[++i]);
     else if (x === '--no-gzip') a.gzip = false;
     else if (x === '--runs') a.runs = Math.max(1, Number(argv[++i]));
     else if (x === '--help' || x === '-h') {
-      console.log('usage: node --import tsx bench/download.ts [--mb N] [--runs N] [--gzip-level L] [--no-gzip]');
+      console.log('usage: node --import tsx bench/download.ts [--rows N] [--runs N] [--gzip-level L] [--no-gzip] [--real]');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);
   }
@@ -81,18 +84,31 @@ interface Day {
   sha256: string;
 }
 
+/** A generated day of `rows` rows as a zip (cached), with the size, rows and SHA-256 of the CSV inside. */
+async function generatedDayZip(date: string, rows: number): Promise<Day> {
+  const set = await generatedDays({ rowsPerDay: rows, format: 'zip', from: date });
+  const zip = set.files[0];
+  const stats: CsvStats = { bytes: 0, rows: 0, sha256: '' };
+  for await (const _ of checkEdgarCsv(unzipFirstCsv(createReadStream(zip, { highWaterMark: 1 << 20 }), zip), zip, stats)) {
+    // hashed and counted by checkEdgarCsv
+  }
+  if (stats.bytes !== set.csvBytes) throw new Error(`${zip}: ${stats.bytes} CSV bytes, findoc generate said ${set.csvBytes}`);
+  return { zip, csvBytes: stats.bytes, rows: set.rows, sha256: stats.sha256 };
+}
+
 /**
- * Writes a zip holding one CSV member of ≥ mb MB (the sample's rows repeated after one header), streamed:
- * local header with sizes and CRC patched in at the end (bit 3 clear, as the SEC's), deflate level 6.
+ * --real: writes a zip holding one CSV member of ≥ rows rows (the sample's rows repeated after one
+ * header), streamed: local header with sizes and CRC patched in at the end (bit 3 clear, as the SEC's),
+ * deflate level 6.
  */
-async function makeDayZip(path: string, name: string, mb: number): Promise<Day> {
+async function makeDayZip(path: string, name: string, rows: number): Promise<Day> {
   const sample = readFileSync(SAMPLE);
   const lf = sample.indexOf(10);
   const header = sample.subarray(0, lf + 1);
   const body = sample.subarray(lf + 1);
   let bodyRows = 0;
   for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) bodyRows++;
-  const copies = Math.ceil((mb * 1e6) / body.length);
+  const copies = Math.ceil(rows / bodyRows);
   const fd = openSync(path, 'w');
   const nameBytes = Buffer.from(name);
   const local = Buffer.alloc(30);
@@ -122,7 +138,7 @@ async function makeDayZip(path: string, name: string, mb: number): Promise<Day> 
   deflate.end();
   await drained;
   const csize = offset - dataStart;
-  if (csvBytes >= 2 ** 32 || csize >= 2 ** 32) throw new Error('--mb too large for a zip without zip64 (keep it under 4000)');
+  if (csvBytes >= 2 ** 32 || csize >= 2 ** 32) throw new Error('--rows too large for --real (a zip without zip64: keep the CSV under 4 GB)');
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(20, 4);
   local.writeUInt16LE(8, 8);
@@ -274,9 +290,10 @@ async function main(): Promise<void> {
   const bucket = `bench-download-${Date.now().toString(36)}`;
   let server: { base: string; stop: () => void } | undefined;
   try {
-    process.stderr.write(`making ${args.mb} MB and ${Math.round(args.mb / 4)} MB days (zip, deflate level 6)…\n`);
-    const big = await makeDayZip(join(dir, 'log20170630.zip'), 'log20170630.csv', args.mb);
-    const small = await makeDayZip(join(dir, 'log20170629.zip'), 'log20170629.csv', args.mb / 4);
+    const smallRows = Math.ceil(args.rows / 4);
+    process.stderr.write(`days of ${args.rows} and ${smallRows} rows (zip, deflate level 6, ${args.real ? 'real sample repeated' : 'findoc generate'})…\n`);
+    const big = args.real ? await makeDayZip(join(dir, 'log20170630.zip'), 'log20170630.csv', args.rows) : await generatedDayZip(BIG_DAY, args.rows);
+    const small = args.real ? await makeDayZip(join(dir, 'log20170629.zip'), 'log20170629.csv', smallRows) : await generatedDayZip(SMALL_DAY, smallRows);
     server = await startServer({ [SEC_PATH + dayPath(BIG_DAY)]: big.zip, [SEC_PATH + dayPath(SMALL_DAY)]: small.zip });
     await store.ensureBucket(bucket);
 
@@ -337,8 +354,7 @@ async function main(): Promise<void> {
     report(figures);
   } finally {
     server?.stop();
-    for await (const o of store.list(bucket, '')) await store.delete(bucket, o.key);
-    await store.client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
+    await removeBucket(store, bucket);
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }

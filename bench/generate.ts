@@ -78,7 +78,7 @@ async function child(argv: string[]): Promise<void> {
     while (left > 0) {
       const b = left >= block.length ? block : block.subarray(0, left);
       left -= b.length;
-      if (!out.write(b)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(b)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     process.stdout.write(JSON.stringify(result(mode, rows, bytes, (performance.now() - t0) / 1000, c0)) + '\n');

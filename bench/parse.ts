@@ -1,49 +1,66 @@
 /**
  * Parser throughput against the CSV scan limit of the same machine (DESIGN §5).
  *
- *   node --import tsx bench/parse.ts [--runs N] [--with-csv-parse] [file…]
+ *   node --import tsx bench/parse.ts [--rows N] [--format csv,csv.gz,zip] [--runs N] [--with-csv-parse]
+ *   node --import tsx bench/parse.ts --real [--runs N]        the real samples instead
+ *   node --import tsx bench/parse.ts [--runs N] file…         your own files
  *
- * For each input (default: the real samples log20030301.csv and log20170630-first24999rows.csv from
- * ../shared, each repeated into a temporary file of ≥ 1 M rows so timings mean something) it measures, best
- * of N runs (default 5), on one core:
- *   raw_read      fs.createReadStream(file) with its defaults (64 KiB reads), summing chunk lengths. For
- *                 .csv.gz/.zip inputs the reference also decompresses (openSource without parsing).
+ * Input (default): one day of --rows rows (default 2,000,000) made by `findoc generate` in each --format
+ * (default csv and csv.gz; bench/lib/input.ts caches them under bench/out/data/). With --real: the real
+ * samples log20030301.csv and log20170630-first24999rows.csv from ../shared, each repeated into a temporary
+ * file of ≥ 1 M rows so timings mean something — real bytes are a useful second input. For each input it
+ * measures, best of N runs (default 5), on one core:
+ *   raw_read      fs.createReadStream(file) with its defaults (64 KiB reads), summing chunk lengths.
+ *   raw_read_decompressed
+ *                 for .csv.gz/.zip inputs, the reference instead: openSource without parsing (read and
+ *                 decompress, the same bytes readVisits parses).
  *   raw_read_256k the same with the input layer's read size (FILE_CHUNK_BYTES, 256 KiB): exactly the I/O
  *                 readVisits does, without the parsing.
  *   raw_read_1m   the same with 1 MiB reads: the fastest raw read found here, shown so that nobody takes
  *                 the first reference for the best possible one.
- *   parse         readVisits() over the file — open, read, parse, validate — touching every visit.
+ *   parse         readVisits() over the file — open, read, (decompress,) parse, validate — touching every
+ *                 visit.
  *   csv_parse     (with --with-csv-parse) csv-parse 7 over the same file, for the comparison in
  *                 log-parser.ts's header comment.
  * Rates are in rows/s; a raw read's rows/s is its bytes/s ÷ the file's bytes per row (same bytes, same
- * rows), and MB/s (10^6 bytes) are printed beside. Prints a table on stdout, then one JSON line per figure.
+ * rows), and MB/s (10^6 bytes) are in the note. Prints through bench/lib/report.ts: one figure per (input,
+ * reference) — parse's rate, the reference's, their ratio — and this process's peak RSS.
  */
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse as csvParse } from 'csv-parse';
 import { FILE_CHUNK_BYTES, openSource, readVisits, resolveSources } from '../src/core/log-input.js';
+import { generatedDays, type DayFormat } from './lib/input.js';
+import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 const MIN_ROWS = 1_000_000;
 const SAMPLES = join(import.meta.dirname, '../../shared/data/edgar-samples/real');
 
 interface Args {
   runs: number;
+  rows: number;
+  formats: DayFormat[];
+  real: boolean;
   withCsvParse: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, withCsvParse: false, files: [] };
+  const args: Args = { runs: 5, rows: 2_000_000, formats: ['csv', 'csv.gz'], real: false, withCsvParse: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') args.runs = Math.max(1, Number(argv[++i]));
+    else if (a === '--rows') args.rows = Number(argv[++i]);
+    else if (a === '--format') args.formats = argv[++i].split(',') as DayFormat[];
+    else if (a === '--real') args.real = true;
     else if (a === '--with-csv-parse') args.withCsvParse = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node --import tsx bench/parse.ts [--runs N] [--with-csv-parse] [file…]');
-      process.exit(0);
+    else if (a === '--help' || a === '-h' || a.startsWith('-')) {
+      console.log('usage: node --import tsx bench/parse.ts [--rows N] [--format csv,csv.gz,zip] [--runs N] [--with-csv-parse] [--real | file…]');
+      process.exit(a.startsWith('--h') || a === '-h' ? 0 : 64);
     } else args.files.push(a);
   }
+  for (const f of args.formats) if (!['csv', 'csv.gz', 'zip'].includes(f)) throw new Error(`--format: csv, csv.gz or zip, got ${f}`);
   return args;
 }
 
@@ -114,9 +131,27 @@ async function best<T extends { s: number }>(runs: number, f: () => Promise<T>):
 
 interface Row {
   label: string;
+  tag: string;
   rows: number;
   bytes: number;
   figures: Array<{ metric: string; rowsPerS: number; mbPerS: number }>;
+}
+
+/** The inputs: the files given, the real samples (--real), or generated days (the default). */
+async function inputs(args: Args, dir: string): Promise<Array<{ path: string; label: string; tag: string }>> {
+  if (args.files.length || args.real) {
+    const files = args.files.length ? args.files : [join(SAMPLES, 'log20030301.csv'), join(SAMPLES, 'log20170630-first24999rows.csv')];
+    return files.map((file) => {
+      const tag = `${args.real ? 'real_' : ''}${basename(file).replace(/\.(csv(\.gz)?|zip)$/i, '')}`.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
+      return { ...(file.toLowerCase().endsWith('.csv') ? expand(file, dir) : { path: file, label: basename(file) }), tag };
+    });
+  }
+  const out = [];
+  for (const format of args.formats) {
+    const days = await generatedDays({ rowsPerDay: args.rows, days: 1, format });
+    out.push({ path: days.files[0], label: `generated ${basename(days.files[0])} (${args.rows.toLocaleString('en-US')} rows)`, tag: format.replace('.', '_') });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -124,11 +159,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'findoc-bench-parse-'));
   const results: Row[] = [];
   try {
-    const inputs = args.files.length
-      ? args.files
-      : [join(SAMPLES, 'log20030301.csv'), join(SAMPLES, 'log20170630-first24999rows.csv')];
-    for (const file of inputs) {
-      const { path, label } = file.toLowerCase().endsWith('.csv') ? expand(file, dir) : { path: file, label: basename(file) };
+    for (const { path, label, tag } of await inputs(args, dir)) {
       const compressed = !path.toLowerCase().endsWith('.csv');
       process.stderr.write(`${label}: ${(statSync(path).size / 1e6).toFixed(0)} MB, ${args.runs} runs each…\n`);
       await parseRun(path); // warm the page cache and the JIT
@@ -141,7 +172,7 @@ async function main(): Promise<void> {
       });
       const figures = [];
       const raw = await best(args.runs, () => (compressed ? openOnly(path) : rawRead(path, 64 * 1024)));
-      figures.push(figure('raw_read', raw.bytes, raw.s));
+      figures.push(figure(compressed ? 'raw_read_decompressed' : 'raw_read', raw.bytes, raw.s));
       if (!compressed) {
         const raw256k = await best(args.runs, () => rawRead(path, FILE_CHUNK_BYTES));
         figures.push(figure('raw_read_256k', raw256k.bytes, raw256k.s));
@@ -153,56 +184,32 @@ async function main(): Promise<void> {
         const cp = await best(1, () => csvParseRun(path));
         figures.push({ metric: 'csv_parse', rowsPerS: cp.rows / cp.s, mbPerS: parsed.bytes / 1e6 / cp.s });
       }
-      results.push({ label, rows: parsed.rows, bytes: parsed.bytes, figures });
+      results.push({ label, tag, rows: parsed.rows, bytes: parsed.bytes, figures });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  // Table.
-  const header = ['input', 'rows', 'MB', 'measure', 'M rows/s', 'MB/s', 'parse ÷ it'];
-  const lines: string[][] = [];
+  // parse against each reference (value = parse's rate), and csv-parse against parse.
+  const out: Figure[] = [];
   for (const r of results) {
     const parse = r.figures.find((f) => f.metric === 'parse') as Row['figures'][number];
-    for (const f of r.figures) {
-      lines.push([
-        r.label,
-        String(r.rows),
-        (r.bytes / 1e6).toFixed(0),
-        f.metric,
-        (f.rowsPerS / 1e6).toFixed(2),
-        f.mbPerS.toFixed(0),
-        f.metric === 'parse' ? '' : `${((parse.rowsPerS / f.rowsPerS) * 100).toFixed(1)}%`,
-      ]);
-    }
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i < 1 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(fmt(header));
-  for (const l of lines) console.log(fmt(l));
-
-  // One JSON line per figure: parse against each reference, and each reference itself.
-  for (const r of results) {
-    const parse = r.figures.find((f) => f.metric === 'parse') as Row['figures'][number];
+    const note = `${r.label}, ${(r.bytes / 1e6).toFixed(0)} MB CSV; best of ${args.runs}`;
     for (const ref of r.figures.filter((f) => f.metric !== 'parse')) {
-      console.log(
-        JSON.stringify({
-          bench: 'parse',
-          input: r.label,
-          rows: r.rows,
-          bytes: r.bytes,
-          metric: ref.metric === 'csv_parse' ? 'csv_parse_rows_per_s' : 'rows_per_s',
-          value: Math.round(ref.metric === 'csv_parse' ? ref.rowsPerS : parse.rowsPerS),
-          mb_per_s: Number((ref.metric === 'csv_parse' ? ref.mbPerS : parse.mbPerS).toFixed(1)),
-          reference: ref.metric === 'csv_parse' ? 'parse' : ref.metric,
-          reference_value: Math.round(ref.metric === 'csv_parse' ? parse.rowsPerS : ref.rowsPerS),
-          reference_mb_per_s: Number((ref.metric === 'csv_parse' ? parse.mbPerS : ref.mbPerS).toFixed(1)),
-          ratio: Number((ref.metric === 'csv_parse' ? ref.rowsPerS / parse.rowsPerS : parse.rowsPerS / ref.rowsPerS).toFixed(4)),
-          unit: 'rows/s',
-        }),
-      );
+      const csv = ref.metric === 'csv_parse';
+      out.push({
+        bench: 'parse',
+        metric: `${csv ? 'csv_parse_rows_per_s' : 'rows_per_s'}_${r.tag}`,
+        value: csv ? ref.rowsPerS : parse.rowsPerS,
+        unit: 'rows/s',
+        reference: csv ? 'parse' : ref.metric,
+        reference_value: csv ? parse.rowsPerS : ref.rowsPerS,
+        note: `${note}; ${(csv ? ref : parse).mbPerS.toFixed(0)} MB/s vs ${(csv ? parse : ref).mbPerS.toFixed(0)} MB/s`,
+      });
     }
   }
+  out.push({ bench: 'parse', metric: 'peak_rss', value: peakRssMiB(), unit: 'MiB', note: `this process after all of the above (largest input ${(Math.max(...results.map((r) => r.bytes)) / 2 ** 20).toFixed(0)} MiB of CSV)` });
+  report(out);
 }
 
 await main();

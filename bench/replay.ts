@@ -2,11 +2,13 @@
  * Replay throughput against the machine's Kafka limit (DESIGN §5; issue 5: ≥ 150,000 visits/s and ≥ 50%
  * of kcat, memory flat).
  *
- *   node --import tsx bench/replay.ts [--rows N] [--alt-rows N] [--no-alternatives]
+ *   node --import tsx bench/replay.ts [--rows N] [--alt-rows N] [--no-alternatives] [--real]
  *
- * Input: the real 2017-06-30 sample (../shared) repeated into a temporary log20170630.csv of ≥ N rows
- * (default 2,000,000; `findoc generate` was not committed when this was written). Every run produces to its
- * own new 4-partition topic on the local stack (npm run stack:up), deleted at the end. Measured:
+ * Input: one day of N rows (default 2,000,000) made by `findoc generate` (bench/lib/input.ts, cached under
+ * bench/out/data/); with --real, the real 2017-06-30 sample (../shared) repeated into a temporary
+ * log20170630.csv of ≥ N rows instead. kcat gets the same rows as ip<TAB>row lines, written to a temporary
+ * file. Every run produces to its own new 4-partition topic on the local stack (npm run stack:up), deleted
+ * at the end. Measured:
  *
  *   kcat              kcat -P (librdkafka, Debian package; installed with apt-get when missing), idempotent,
  *                     acks=all, the same rows as ip<TAB>row lines: the reference.
@@ -24,10 +26,11 @@
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { finished } from 'node:stream/promises';
 import { Producer } from '@platformatic/kafka';
@@ -35,6 +38,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
 import { resolveConfig } from '../src/core/config.js';
 import { replay, type RecordSink } from '../src/core/replay.js';
+import { generatedDays } from './lib/input.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -47,24 +51,26 @@ interface Args {
   rows: number;
   altRows: number;
   alternatives: boolean;
+  real: boolean;
   variant?: string;
   input?: string;
   topic?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, altRows: 300_000, alternatives: true };
+  const a: Args = { rows: 2_000_000, altRows: 300_000, alternatives: true, real: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--rows') a.rows = Number(argv[++i]);
     else if (x === '--alt-rows') a.altRows = Number(argv[++i]);
     else if (x === '--no-alternatives') a.alternatives = false;
+    else if (x === '--real') a.real = true;
     else if (x === '--variant') a.variant = argv[++i];
     else if (x === '--input') a.input = argv[++i];
     else if (x === '--topic') a.topic = argv[++i];
-    else if (x === '--help' || x === '-h') {
-      console.log('usage: node --import tsx bench/replay.ts [--rows N] [--alt-rows N] [--no-alternatives]');
-      process.exit(0);
+    else {
+      console.log('usage: node --import tsx bench/replay.ts [--rows N] [--alt-rows N] [--no-alternatives] [--real]');
+      process.exit(x === '--help' || x === '-h' ? 0 : 64);
     }
   }
   return a;
@@ -166,8 +172,8 @@ function measure(cmd: string, argv: string[], stdinFile?: string): Promise<Measu
     let stdout = '';
     let stderr = '';
     let peak = 0;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     const poll = setInterval(async () => {
       try {
         const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -192,8 +198,36 @@ function ensureKcat(): boolean {
   return r.status === 0 && spawnSync('kcat', ['-V']).status === 0;
 }
 
-/** The sample's rows repeated into log20170630.csv (≥ rows rows) and the same rows as ip<TAB>row lines for kcat. */
+/** A generated day of `rows` rows, and the same rows as ip<TAB>row lines for kcat. */
 async function makeInputs(dir: string, rows: number): Promise<{ csv: string; kv: string; rows: number }> {
+  const day = await generatedDays({ rowsPerDay: rows, format: 'csv' });
+  const csv = day.files[0];
+  const kv = join(dir, 'kcat-input.txt');
+  const out = createWriteStream(kv);
+  const lines = createInterface({ input: createReadStream(csv, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  let header = true;
+  let n = 0;
+  let buffered: string[] = [];
+  for await (const l of lines) {
+    if (header || l.length === 0) {
+      header = false;
+      continue;
+    }
+    buffered.push(`${l.slice(0, l.indexOf(','))}\t${l}\n`);
+    n++;
+    if (buffered.length === 10_000) {
+      if (!out.write(buffered.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
+      buffered = [];
+    }
+  }
+  out.end(buffered.join(''));
+  await finished(out);
+  if (n !== day.rows) throw new Error(`${csv}: ${n} rows, findoc generate said ${day.rows}`);
+  return { csv, kv, rows: n };
+}
+
+/** The real sample's rows repeated into log20170630.csv (≥ rows rows) and the same rows as ip<TAB>row lines for kcat. */
+async function makeRealInputs(dir: string, rows: number): Promise<{ csv: string; kv: string; rows: number }> {
   const text = readFileSync(SAMPLE, 'utf8');
   const lines = text.split('\n');
   const header = lines[0];
@@ -207,8 +241,8 @@ async function makeInputs(dir: string, rows: number): Promise<{ csv: string; kv:
   const b = createWriteStream(kv);
   a.write(header + '\n');
   for (let i = 0; i < copies; i++) {
-    if (!a.write(chunkCsv)) await new Promise((r) => a.once('drain', r));
-    if (!b.write(chunkKv)) await new Promise((r) => b.once('drain', r));
+    if (!a.write(chunkCsv)) await new Promise<void>((r) => a.once('drain', () => r()));
+    if (!b.write(chunkKv)) await new Promise<void>((r) => b.once('drain', () => r()));
   }
   a.end();
   b.end();
@@ -231,20 +265,16 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'findoc-bench-replay-'));
   const figures: Figure[] = [];
   try {
-    const input = await makeInputs(dir, args.rows);
+    const input = args.real ? await makeRealInputs(dir, args.rows) : await makeInputs(dir, args.rows);
     process.stderr.write(`bench: ${input.rows.toLocaleString('en-US')} rows in ${input.csv}\n`);
 
     // Reference: kcat.
-    let kcatRate: number | undefined;
-    if (ensureKcat()) {
-      const t = await newTopic('kcat');
-      const k = await measure('kcat', ['-P', '-b', brokers, '-t', t, '-K', '\t', '-X', 'enable.idempotence=true', '-X', 'acks=all'], input.kv);
-      if (k.code !== 0) throw new Error(`kcat failed: ${k.stderr}`);
-      kcatRate = (input.rows * 1000) / k.wallMs;
-      figures.push({ bench: 'replay', metric: 'kcat_visits_per_s', value: kcatRate, unit: 'visits/s', note: `${input.rows} rows, wall ${Math.round(k.wallMs)} ms, peak RSS ${k.peakRssMiB.toFixed(0)} MiB` });
-    } else {
-      process.stderr.write('bench: no kcat, no reference\n');
-    }
+    if (!ensureKcat()) throw new Error('kcat is missing and could not be installed (apt-get install -y kcat): no reference, no figure');
+    const kt = await newTopic('kcat');
+    const k = await measure('kcat', ['-P', '-b', brokers, '-t', kt, '-K', '\t', '-X', 'enable.idempotence=true', '-X', 'acks=all'], input.kv);
+    if (k.code !== 0) throw new Error(`kcat failed: ${k.stderr}`);
+    const kcatRate = (input.rows * 1000) / k.wallMs;
+    process.stderr.write(`bench: kcat ${input.rows} rows in ${Math.round(k.wallMs)} ms, peak RSS ${k.peakRssMiB.toFixed(0)} MiB\n`);
 
     // findoc replay --max, the built CLI; a quarter of the input first, for the memory comparison.
     const small = Math.floor(input.rows / 4);
@@ -262,12 +292,20 @@ async function main(): Promise<void> {
       metric: 'findoc_visits_per_s',
       value: full.rate,
       unit: 'visits/s',
-      reference: kcatRate ? 'kcat' : undefined,
+      reference: 'kcat',
       reference_value: kcatRate,
       target: '>= 150000 and ratio >= 0.5',
-      note: `--max, ${full.visits} visits; wall with start-up ${Math.round(full.wallMs)} ms`,
+      note: `--max, ${full.visits} visits; wall with start-up ${Math.round(full.wallMs)} ms; kcat: ${input.rows} rows in ${Math.round(k.wallMs)} ms`,
     });
-    figures.push({ bench: 'replay', metric: 'findoc_peak_rss_mib', value: full.peakRssMiB, unit: 'MiB', note: `${full.visits} visits (input ${Math.round((input.rows * 115) / 2 ** 20)} MiB)` });
+    figures.push({
+      bench: 'replay',
+      metric: 'findoc_peak_rss_mib',
+      value: full.peakRssMiB,
+      unit: 'MiB',
+      reference: 'kcat peak RSS',
+      reference_value: k.peakRssMiB,
+      note: `${full.visits} visits (input ${Math.round(statSync(input.csv).size / 2 ** 20)} MiB)`,
+    });
     figures.push({
       bench: 'replay',
       metric: 'findoc_peak_rss_mib_quarter',
@@ -290,7 +328,7 @@ async function main(): Promise<void> {
           metric: `${variant}_visits_per_s`,
           value: (r.visits * 1000) / r.ms,
           unit: 'visits/s',
-          reference: kcatRate ? 'kcat' : undefined,
+          reference: 'kcat',
           reference_value: kcatRate,
           note: `same replay loop, another sink; ${r.visits} visits; peak RSS ${m.peakRssMiB.toFixed(0)} MiB`,
         });

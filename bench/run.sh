@@ -1,37 +1,44 @@
 #!/usr/bin/env bash
 # npm run bench: every benchmark in bench/, each beside its reference measured in the same run, then one
-# table of all figures. Sizes default to what finishes in under 10 minutes on a 2-core machine; raise them
-# with the environment (BENCH_ROWS, …) or run one bench by hand (its header comment says how).
+# table of all figures (bench/README.md explains them). Input: days made by `findoc generate`
+# (bench/lib/input.ts), cached under bench/out/data/ so that a second run does not make them again. Sizes
+# default to what finishes in under 10 minutes on a 2-core machine (measured: bench/README.md); raise them
+# with the environment or run one bench by hand (its header comment says how):
 #
-#   npm run bench                 all of them
-#   npm run bench -- parse batch  only these
+#   npm run bench                           all of them
+#   npm run bench -- parse batch            only these
+#   BENCH_ROWS=4000000 BENCH_DAYS=8 npm run bench
 #
 # Results: the JSON lines of this run in bench/out/results-<UTC time>.ndjson (git-ignored) and a summary
-# table at the end. Needs the local stack (started here) and kcat for the Kafka references (the replay and
-# stream benches install Debian's kcat when it is missing).
+# table at the end. Exits non-zero when a bench failed. Needs the local stack (started here) and kcat for
+# the Kafka references (the replay and stream benches install Debian's kcat when it is missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ROWS=${BENCH_ROWS:-2000000}
+ROWS=${BENCH_ROWS:-2000000}   # rows of a day (parse, replay, stream, batch)
+DAYS=${BENCH_DAYS:-4}         # days of batch
 all=(parse generate download replay stream batch)
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
 declare -A ARGS=(
-  [parse]="--runs 3"
+  [parse]="--rows $ROWS --runs 3"
   [generate]="--rows $((ROWS * 2)) --runs 1"
-  [download]="--mb 300"
+  [download]="--rows $((ROWS * 13 / 10))"
   [replay]="--rows $ROWS"
   [stream]="--rows $ROWS"
-  [batch]=""
+  [batch]="--days $DAYS --rows $ROWS --runs 2"
 )
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run --silent build
 bash stack/stack.sh up >&2
 
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 mkdir -p bench/out
 out="bench/out/results-$(date -u +%Y%m%dT%H%M%SZ).ndjson"
+began=$(date +%s)
+load_before=$(load)
 failed=()
 for b in "${selected[@]}"; do
   [[ -f bench/$b.ts ]] || { echo "no bench/$b.ts" >&2; failed+=("$b"); continue; }
@@ -46,8 +53,10 @@ for b in "${selected[@]}"; do
   fi
 done
 
-printf '\nAll figures of this run (%s):\n' "$out"
+printf '\nAll figures of this run (JSON lines in %s):\n' "$out"
 node --import tsx bench/lib/summary.ts "$out"
+printf '%s benches in %ss on %s cores; load average (1, 5, 15 min) %s before, %s after\n' \
+  "${#selected[@]}" $(($(date +%s) - began)) "$(nproc)" "$load_before" "$(load)"
 if ((${#failed[@]})); then
   echo "failed: ${failed[*]}" >&2
   exit 1

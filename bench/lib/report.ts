@@ -26,9 +26,18 @@ function fmt(n: number | undefined): string {
   return String(Math.round(n * 1000) / 1000);
 }
 
-export function report(figures: Figure[]): void {
+/** Integers from 1000 up, 3 decimals below: what the table shows, so the JSON lines carry no false precision. */
+function tidy(n: number | undefined): number | undefined {
+  if (n === undefined || !Number.isFinite(n)) return n;
+  return Math.abs(n) >= 1000 ? Math.round(n) : Math.round(n * 1000) / 1000;
+}
+
+/** Prints the figures as a table and then (unless json is false) one JSON line each, on stdout. */
+export function report(figures: Figure[], options: { json?: boolean } = {}): void {
   const rows = figures.map((f) => ({
     ...f,
+    value: tidy(f.value) as number,
+    reference_value: tidy(f.reference_value),
     ratio: f.ratio ?? (f.reference_value ? Math.round((f.value / f.reference_value) * 1000) / 1000 : undefined),
   }));
   const table = new Table({ head: ['bench', 'metric', 'value', 'unit', 'reference', 'ref. value', 'ratio', 'target'] });
@@ -36,6 +45,7 @@ export function report(figures: Figure[]): void {
     table.push([f.bench, f.metric, fmt(f.value), f.unit ?? '', f.reference ?? '', fmt(f.reference_value), fmt(f.ratio), f.target ?? '']);
   }
   process.stdout.write(table.toString() + '\n');
+  if (options.json === false) return;
   for (const f of rows) process.stdout.write(JSON.stringify(f) + '\n');
 }
 

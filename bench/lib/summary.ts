@@ -1,4 +1,7 @@
-/** Prints the figures of a bench/run.sh run (an NDJSON file of bench/lib/report.ts lines) as one table. */
+/**
+ * Prints the figures of a bench/run.sh run (an NDJSON file of bench/lib/report.ts lines) as one table. The
+ * JSON lines themselves are not printed again: each bench printed them once, and the file holds them.
+ */
 import { readFileSync } from 'node:fs';
 import { report, type Figure } from './report.js';
 
@@ -11,4 +14,4 @@ const figures = readFileSync(file, 'utf8')
   .split('\n')
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as Figure);
-report(figures);
+report(figures, { json: false });
