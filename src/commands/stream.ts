@@ -242,7 +242,7 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
     process.stdout.write(
       `applied ${run.visits.toLocaleString('en-US')} visits from ${run.records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s ` +
         `(${formatRate(summary.visitsPerSecond)} visits/s; ${run.filtered} filtered, ${run.rejected} rejected, ${run.duplicates} already applied)\n` +
-        `namespace ${o.prefix}: ${namespace.visits.toLocaleString('en-US')} visits in all, latest event ${namespace.latest ?? '-'}, ` +
+        `namespace "${o.prefix}": ${namespace.visits.toLocaleString('en-US')} visits in all, latest event ${namespace.latest ?? '-'}, ` +
         `${namespace.late} late, ${namespace.rejected} rejected\n`,
     );
     for (const [reason, n] of Object.entries(run.rejects)) process.stdout.write(`  rejected ${reason}: ${n}\n`);
