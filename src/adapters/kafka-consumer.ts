@@ -43,8 +43,6 @@ export interface ConsumedBatch {
   records: RecordSet;
   /** The offset the batch ends at: its last record's, or that of control records after it. */
   lastOffset: number;
-  /** The partition's end offset when the batch was fetched. */
-  highWatermark: number;
 }
 
 export type ConsumerEvent =
@@ -140,8 +138,8 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     rebalanceTimeout: Math.max(sessionTimeout, 30_000),
     heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     autocommit: false,
-    retries: 2,
-    retryDelay: 250,
+    retries: 5,
+    retryDelay: 500,
     ...connection,
   });
   const pool = new ConnectionPool(settings.clientId, connection);
@@ -209,8 +207,13 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     signalProgress();
   });
   consumer.on('consumer:heartbeat:error', (e: { error?: Error }) => emit({ type: 'retry', error: `heartbeat: ${e.error?.message ?? 'failed'}` }));
-  // Without a listener an 'error' event would throw; membership errors are retried by the client.
-  consumer.on('error', (e: Error) => emit({ type: 'retry', error: e.message }));
+  // The client rejoins by itself after a rebalance; when that fails too (a broker down longer than its
+  // retries), it says so here and stops heartbeating: the fetch loop joins again (needsJoin).
+  let needsJoin = false;
+  consumer.on('error', (e: Error) => {
+    needsJoin = true;
+    emit({ type: 'retry', error: e.message });
+  });
 
   /** Where the state says each assigned partition continues. */
   const resetPositions = async (): Promise<void> => {
@@ -287,7 +290,6 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
           partition: part.partition,
           records: decoded,
           lastOffset: decoded.next - 1,
-          highWatermark: part.highWatermark,
         });
         queue.push({ partition: part.partition, lastOffset: decoded.next - 1, records: decoded.offsets.length, item });
         pending += decoded.offsets.length;
@@ -330,6 +332,10 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     let failures = 0;
     while (!stopping) {
       try {
+        if (needsJoin && !consumer.isActive()) {
+          await consumer.joinGroup({});
+          needsJoin = false;
+        }
         if (positionsOf !== generation) {
           await resetPositions();
           continue;
