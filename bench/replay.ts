@@ -26,11 +26,10 @@
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { finished } from 'node:stream/promises';
 import { Producer } from '@platformatic/kafka';
@@ -38,7 +37,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
 import { resolveConfig } from '../src/core/config.js';
 import { replay, type RecordSink } from '../src/core/replay.js';
-import { generatedDays } from './lib/input.js';
+import { generatedDays, writeKcatInput } from './lib/input.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -203,25 +202,7 @@ async function makeInputs(dir: string, rows: number): Promise<{ csv: string; kv:
   const day = await generatedDays({ rowsPerDay: rows, format: 'csv' });
   const csv = day.files[0];
   const kv = join(dir, 'kcat-input.txt');
-  const out = createWriteStream(kv);
-  const lines = createInterface({ input: createReadStream(csv, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  let header = true;
-  let n = 0;
-  let buffered: string[] = [];
-  for await (const l of lines) {
-    if (header || l.length === 0) {
-      header = false;
-      continue;
-    }
-    buffered.push(`${l.slice(0, l.indexOf(','))}\t${l}\n`);
-    n++;
-    if (buffered.length === 10_000) {
-      if (!out.write(buffered.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
-      buffered = [];
-    }
-  }
-  out.end(buffered.join(''));
-  await finished(out);
+  const n = await writeKcatInput(csv, kv);
   if (n !== day.rows) throw new Error(`${csv}: ${n} rows, findoc generate said ${day.rows}`);
   return { csv, kv, rows: n };
 }

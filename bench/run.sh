@@ -9,8 +9,8 @@
 #   npm run bench -- parse batch            only these
 #   BENCH_ROWS=4000000 BENCH_DAYS=8 npm run bench
 #
-# Results: the JSON lines of this run in bench/out/results-<UTC time>.ndjson (git-ignored) and a summary
-# table at the end. Exits non-zero when a bench failed. Needs the local stack (started here) and kcat for
+# Results: the JSON lines of this run in bench/out/results-<UTC time>.ndjson, each bench's output beside it
+# in results-<UTC time>-<bench>.txt (bench/out/ is git-ignored), and a summary table at the end. Exits non-zero when a bench failed. Needs the local stack (started here) and kcat for
 # the Kafka references (the replay and stream benches install Debian's kcat when it is missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,11 +44,14 @@ for b in "${selected[@]}"; do
   [[ -f bench/$b.ts ]] || { echo "no bench/$b.ts" >&2; failed+=("$b"); continue; }
   printf '\n==> bench/%s.ts %s\n' "$b" "${ARGS[$b]:-}" >&2
   start=$(date +%s)
+  # The bench's stdout (its table and JSON lines) goes to ours and to a file of its own (tee opens that
+  # file itself: no second writer on our stdout or stderr); its JSON lines are then added to $out.
+  log="${out%.ndjson}-$b.txt"
   # shellcheck disable=SC2086 # ARGS are word lists on purpose
-  if node --import tsx "bench/$b.ts" ${ARGS[$b]:-} | tee /dev/stderr | grep -E '^\{"bench":' >>"$out"; then
+  if node --import tsx "bench/$b.ts" ${ARGS[$b]:-} | tee "$log" && grep -E '^\{"bench":' "$log" >>"$out"; then
     printf '<== %s done in %ss\n' "$b" $(($(date +%s) - start)) >&2
   else
-    echo "<== $b FAILED" >&2
+    echo "<== $b FAILED (no figures, or it exited non-zero; its output: $log)" >&2
     failed+=("$b")
   fi
 done

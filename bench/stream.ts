@@ -3,12 +3,16 @@
  * Redis and ≥ 30% of kcat's consuming rate, p99 produce → visible in Redis < 1 s at 5,000 visits/s, RSS
  * < 300 MB after 10 M visits).
  *
- *   node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--latency-seconds S] [--rate R]
+ *   node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--latency-seconds S] [--rate R] [--real]
  *
- * Input: the real 2017-06-30 sample (../shared, its 24,997 valid visits over 72 s) repeated, each copy re-stamped 72 s
- * after the previous one, so the event seconds advance as in a busy hour of 2017 (~350 visits/s, ~170
- * distinct CIKs per second) — `findoc generate` was not committed when this was written. The rows go to a
- * new 4-partition topic with `kcat -P` (key = ip, value = the row, as replay sends them).
+ * Input: one day of N rows (default 2,000,000; --rss-rows rows for the rss figure) made by `findoc
+ * generate` (bench/lib/input.ts, cached under bench/out/data/): its event seconds cover the whole day, so
+ * a 2 M-row day has ~23 visits per second of event time, sparser than a 2017 day (~200) — more distinct
+ * seconds per visit for stream to write, the harder case. With --real instead: the real 2017-06-30 sample
+ * (../shared, its 24,997 valid visits over 72 s) repeated, each copy re-stamped 72 s after the previous
+ * one, so the event seconds advance as in a busy hour of 2017 (~350 visits/s, ~170 distinct CIKs per
+ * second). The rows go to a new 4-partition topic with `kcat -P` (key = ip, value = the row, as replay
+ * sends them). The latency measurement sends the first 24,997 rows of the same input, re-stamped to now.
  *
  *   kcat          `kcat -C -o beginning -e` over the same topic, before and after findoc: the reference
  *                 (mean of the two; both in the note).
@@ -24,7 +28,7 @@
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -34,6 +38,7 @@ import { connectRedis } from '../src/adapters/redis.js';
 import { StreamState } from '../src/adapters/stream-state.js';
 import { resolveConfig } from '../src/core/config.js';
 import { formatDay, formatTime } from '../src/core/visit.js';
+import { generatedDays, writeKcatInput } from './lib/input.js';
 import { report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -50,18 +55,20 @@ interface Args {
   rssRows: number;
   latencySeconds: number;
   rate: number;
+  real: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, rssRows: 10_000_000, latencySeconds: 20, rate: 5000 };
+  const a: Args = { rows: 2_000_000, rssRows: 10_000_000, latencySeconds: 20, rate: 5000, real: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--rows') a.rows = Number(argv[++i]);
     else if (x === '--rss-rows') a.rssRows = Number(argv[++i]);
     else if (x === '--latency-seconds') a.latencySeconds = Number(argv[++i]);
     else if (x === '--rate') a.rate = Number(argv[++i]);
+    else if (x === '--real') a.real = true;
     else {
-      console.log('usage: node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--latency-seconds S] [--rate R]');
+      console.log('usage: node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--latency-seconds S] [--rate R] [--real]');
       process.exit(x === '--help' || x === '-h' ? 0 : 64);
     }
   }
@@ -75,9 +82,16 @@ function ensureKcat(): boolean {
   return r.status === 0 && spawnSync('kcat', ['-V']).status === 0;
 }
 
-/** The sample's 24,997 valid rows (its 2 exponent-form CIKs left out), split into ip and the rest after date,time. */
-function sampleRows(): { ip: string; second: number; tail: string }[] {
-  const lines = readFileSync(SAMPLE, 'utf8').split('\n').slice(1).filter((l) => l !== '' && !/e\+/.test(l.split(',')[4]));
+/**
+ * The first 24,999 rows of a file (the real sample's 24,997 valid ones: its 2 exponent-form CIKs left out),
+ * split into ip and the rest after date,time.
+ */
+function sampleRows(file = SAMPLE): { ip: string; second: number; tail: string }[] {
+  const fd = openSync(file, 'r');
+  const head = Buffer.alloc(8 << 20);
+  const got = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const lines = head.subarray(0, got).toString('latin1').split('\n').slice(1, 25_000).filter((l) => l !== '' && !/e\+/.test(l.split(',')[4]));
   return lines.map((l) => {
     const f = l.split(',');
     const [h, m, s] = f[2].split(':').map(Number);
@@ -87,8 +101,20 @@ function sampleRows(): { ip: string; second: number; tail: string }[] {
 
 const DAY0 = Date.UTC(2017, 5, 30) / 1000;
 
-/** ≥ rows lines "ip<TAB>row" (kcat -K '\t'), copy k re-stamped k · 72 s later. */
-async function writeInput(path: string, rows: number): Promise<number> {
+/**
+ * The input as lines "ip<TAB>row" (kcat -K '\t'): a generated day of `rows` rows, or with --real ≥ rows
+ * rows of the real sample, copy k re-stamped k · 72 s later. Returns the number of lines and the file
+ * whose first rows the latency measurement sends.
+ */
+async function writeInput(path: string, rows: number, real: boolean): Promise<{ rows: number; source: string }> {
+  if (real) return { rows: await writeRealInput(path, rows), source: SAMPLE };
+  const day = await generatedDays({ rowsPerDay: rows, format: 'csv' });
+  const n = await writeKcatInput(day.files[0], path);
+  if (n !== day.rows) throw new Error(`${day.files[0]}: ${n} rows, findoc generate said ${day.rows}`);
+  return { rows: n, source: day.files[0] };
+}
+
+async function writeRealInput(path: string, rows: number): Promise<number> {
   const sample = sampleRows();
   const out = createWriteStream(path);
   let n = 0;
@@ -180,7 +206,7 @@ async function streamUntilEnd(topic: string, prefix: string): Promise<{ visits: 
 }
 
 /** Produce → visible latency while `findoc stream` runs live. */
-async function latency(seconds: number, rate: number): Promise<{ p50: number; p99: number; max: number; sends: number; visits: number }> {
+async function latency(seconds: number, rate: number, source: string): Promise<{ p50: number; p99: number; max: number; sends: number; visits: number }> {
   const topic = await newTopic('latency');
   const prefix = `${topic}:`;
   const redis = await connectRedis(config.redis.url);
@@ -199,7 +225,7 @@ async function latency(seconds: number, rate: number): Promise<{ p50: number; p9
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const sample = sampleRows();
+  const sample = sampleRows(source);
   const perTick = Math.round(rate / 50);
   const pending: { partition: number; offset: number; t0: number }[] = [];
   const latencies: number[] = [];
@@ -263,7 +289,7 @@ async function main(): Promise<void> {
   try {
     if (!ensureKcat()) throw new Error('kcat is required (apt-get install -y kcat)');
     const input = join(dir, 'input.tsv');
-    const rows = await writeInput(input, args.rows);
+    const { rows, source } = await writeInput(input, args.rows, args.real);
     const topic = await newTopic('throughput');
     topics.push(topic);
     const produceMs = await produceFile(topic, input);
@@ -288,13 +314,13 @@ async function main(): Promise<void> {
     figures.push({ bench: 'stream', metric: 'visits_per_s_wall', value: (rows * 1000) / s.wallMs, unit: 'visits/s', reference: 'kcat', reference_value: kcatRate, note: 'start-up and group join included' });
     figures.push({ bench: 'stream', metric: 'peak_rss', value: s.peakRssMiB, unit: 'MiB', target: '< 300', note: `after ${rows} visits` });
 
-    const l = args.latencySeconds > 0 ? await latency(args.latencySeconds, args.rate) : null;
+    const l = args.latencySeconds > 0 ? await latency(args.latencySeconds, args.rate, source) : null;
     if (l) figures.push({ bench: 'stream', metric: 'latency_p50', value: l.p50, unit: 'ms', note: `${l.visits} visits in ${l.sends} sends at ${args.rate}/s` });
     if (l) figures.push({ bench: 'stream', metric: 'latency_p99', value: l.p99, unit: 'ms', target: '< 1000', note: `produce → applied offset in Redis; max ${Math.round(l.max)} ms` });
 
     if (args.rssRows > 0) {
       const big = join(dir, 'big.tsv');
-      const n = await writeInput(big, args.rssRows);
+      const { rows: n } = await writeInput(big, args.rssRows, args.real);
       const t = await newTopic('rss');
       topics.push(t);
       await produceFile(t, big);

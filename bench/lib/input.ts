@@ -16,8 +16,10 @@
  * bench/out/ is git-ignored.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../../src/adapters/s3.js';
@@ -135,6 +137,33 @@ function run(cmd: string, argv: string[]): Promise<string> {
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${basename(cmd)} ${argv.slice(1, 3).join(' ')} … exited ${code}: ${stderr.trim()}`))));
   });
+}
+
+/**
+ * Writes a day's rows (a local .csv) as the lines kcat -P -K '\t' produces: "ip<TAB>row", the key and
+ * value replay gives each visit. Resolves with the number of rows written.
+ */
+export async function writeKcatInput(csv: string, out: string): Promise<number> {
+  const file = createWriteStream(out);
+  const lines = createInterface({ input: createReadStream(csv, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  let header = true;
+  let n = 0;
+  let buffered: string[] = [];
+  for await (const l of lines) {
+    if (header || l.length === 0) {
+      header = false;
+      continue;
+    }
+    buffered.push(`${l.slice(0, l.indexOf(','))}\t${l}\n`);
+    n++;
+    if (buffered.length === 10_000) {
+      if (!file.write(buffered.join(''))) await new Promise<void>((r) => file.once('drain', () => r()));
+      buffered = [];
+    }
+  }
+  file.end(buffered.join(''));
+  await finished(file);
+  return n;
 }
 
 /**
