@@ -32,6 +32,7 @@
 import { Consumer, ConnectionPool, createAPI, type Broker, type ClusterMetadata } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { FindocError } from '../core/errors.js';
+import { backoffMs, type RetryPolicy } from '../core/retry.js';
 import type { RecordSet } from '../core/stream-batch.js';
 import { kafkaUnavailable } from './kafka.js';
 import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, parseFetchResponse, type FetchPosition, type FetchResponse } from './kafka-fetch.js';
@@ -82,6 +83,8 @@ export interface ExactlyOnceConsumerOptions<T> {
 const fetchApi = createAPI<[ReturnType<typeof encodeFetchRequest>], FetchResponse>(FETCH_API_KEY, FETCH_VERSION, (w) => w, parseFetchResponse, true, true);
 
 const COMMIT_INTERVAL_MS = 5000;
+/** Waits between failed fetch rounds: full jitter, up to 100 ms, 200 ms, … 5 s (attempts: never given up). */
+const FETCH_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, capMs: 5000, retryAfterCapMs: 0 };
 /** A fetch returns as soon as a record is there; with none, after this long (also the longest a stop waits for it). */
 const MAX_WAIT_MS = 500;
 const REQUEST_TIMEOUT_MS = MAX_WAIT_MS + 30_000;
@@ -348,7 +351,7 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
         const ok = await fetchRound();
         failures = ok ? 0 : failures + 1;
         if (!ok) {
-          await sleep(backoffMs(failures));
+          await sleep(backoffMs(failures, FETCH_RETRY));
           await refreshMetadata();
         }
         while (pending > maxQueued && !stopping) await progress;
@@ -357,7 +360,7 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
         // Connections, leaders, timeouts: the broker may be restarting. Keep trying, saying so.
         failures++;
         emit({ type: 'retry', error: (e as Error)?.message ?? String(e) });
-        await sleep(backoffMs(failures));
+        await sleep(backoffMs(failures, FETCH_RETRY));
         await refreshMetadata().catch(() => undefined);
       }
     }
@@ -378,11 +381,6 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     await Promise.allSettled([consumer.close(true), pool.close()]);
   }
   if (fatal) throw (fatal as { error: unknown }).error;
-}
-
-/** Capped exponential backoff with full jitter: up to 100 ms, 200 ms, … 5 s. */
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
 }
 
 function sleep(ms: number): Promise<void> {
