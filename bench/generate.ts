@@ -157,6 +157,8 @@ async function main(argv: string[]): Promise<void> {
     const line = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'generate', ...o }));
     line({
       metric: 'rows_per_s',
+      unit: 'rows/s',
+      target: '>= 1000000 (one core)',
       rows: gen.rows,
       value: Math.round(gen.rowsPerS),
       reference: 'raw_write',
@@ -165,8 +167,8 @@ async function main(argv: string[]): Promise<void> {
       rows_per_cpu_s: Math.round(gen.rowsPerCpuS),
       load_avg: round(load),
     });
-    line({ metric: 'rows_per_s_no_io', rows: mem.rows, value: Math.round(mem.rowsPerS), reference: 'raw_write', reference_value: Math.round(rawRowsPerS), ratio: round(mem.rowsPerS / rawRowsPerS), rows_per_cpu_s: Math.round(mem.rowsPerCpuS) });
-    line({ metric: 'peak_rss_mb', rows: gen.rows, value: round(gen.maxRssMb), reference: `rows_${small}`, reference_value: round(smallRun.maxRssMb), ratio: round(gen.maxRssMb / smallRun.maxRssMb) });
+    line({ metric: 'rows_per_s_no_io', unit: 'rows/s', rows: mem.rows, value: Math.round(mem.rowsPerS), reference: 'raw_write', reference_value: Math.round(rawRowsPerS), ratio: round(mem.rowsPerS / rawRowsPerS), rows_per_cpu_s: Math.round(mem.rowsPerCpuS) });
+    line({ metric: 'peak_rss_mb', unit: 'MiB', target: 'flat: ratio near 1', rows: gen.rows, value: round(gen.maxRssMb), reference: `rows_${small}`, reference_value: round(smallRun.maxRssMb), ratio: round(gen.maxRssMb / smallRun.maxRssMb) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
