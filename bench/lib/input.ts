@@ -141,12 +141,17 @@ function run(cmd: string, argv: string[]): Promise<string> {
 
 /**
  * Writes a day's rows (a local .csv) as the lines kcat -P -K '\t' produces: "ip<TAB>row", the key and
- * value replay gives each visit. Resolves with the number of rows written.
+ * value replay gives each visit — all of them, or `limit` rows after the first `skip`. Resolves with the
+ * number of rows written.
  */
-export async function writeKcatInput(csv: string, out: string): Promise<number> {
+export async function writeKcatInput(csv: string, out: string, range: { skip?: number; limit?: number } = {}): Promise<number> {
+  const skip = range.skip ?? 0;
+  const limit = range.limit ?? Infinity;
   const file = createWriteStream(out);
-  const lines = createInterface({ input: createReadStream(csv, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const input = createReadStream(csv, { highWaterMark: 1 << 20 });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let header = true;
+  let seen = 0;
   let n = 0;
   let buffered: string[] = [];
   for await (const l of lines) {
@@ -154,6 +159,8 @@ export async function writeKcatInput(csv: string, out: string): Promise<number> 
       header = false;
       continue;
     }
+    if (seen++ < skip) continue;
+    if (n === limit) break;
     buffered.push(`${l.slice(0, l.indexOf(','))}\t${l}\n`);
     n++;
     if (buffered.length === 10_000) {
@@ -161,6 +168,7 @@ export async function writeKcatInput(csv: string, out: string): Promise<number> 
       buffered = [];
     }
   }
+  input.destroy(); // after a break at `limit`
   file.end(buffered.join(''));
   await finished(file);
   return n;
