@@ -7,13 +7,14 @@
  * from a position it keeps itself:
  *
  *   - after every group join (the first one and every rebalance, including one that hands back the same
- *     partitions), once this process's own queued writes are in Redis, each assigned partition starts at
+ *     partitions), once this process's own fetched batches are written, each assigned partition starts at
  *     the state's last applied offset + 1 (or the topic's earliest/latest offset for a partition the state
  *     never saw);
- *   - from there it fetches contiguously, so every write covers offsets that follow what the state held
- *     when this process took the partition; the apply script refuses any write whose first offset is at
- *     or below the stored one, so batches that another member (or an earlier life of this process)
- *     already applied count once, whatever the timing of rebalances and crashes.
+ *   - from there it fetches contiguously, and each batch names the offset it follows (the stored one it
+ *     started from, then the previous batch's last). The apply script applies a write only where the
+ *     state holds exactly that offset, so batches that another member (or an earlier life of this
+ *     process) already applied, in whole or in part, are trimmed to what follows and count once, whatever
+ *     the timing of rebalances and crashes.
  * Kafka's committed offsets are still committed (every few seconds and on shutdown) so that the usual lag
  * tools show something sensible; nothing here reads them.
  *
@@ -21,13 +22,12 @@
  * membership (join, sync, heartbeats, rejoin on rebalance, leave), connections with TLS/SASL, metadata,
  * ListOffsets and OffsetCommit; kafka-fetch.ts for Fetch and record decoding (why: see there).
  *
- * Flow: the fetch loop asks each leader for its partitions, decodes and prepares each partition's batch
- * (CPU: parsing) and queues it; ONE writer takes everything queued — batches of several partitions, each
- * partition's in offset order — and writes it in one go while the loop already fetches the next batches.
- * A single writer keeps each partition's writes in order (a write is sent once the previous one is
- * answered, so a redelivery found by one write is dealt with before the next is sent), and writing the
- * partitions together lets the state merge them. The queue is bounded (maxQueuedRecords): the loop waits
- * while it is full.
+ * Flow: the fetch loop asks each leader for its partitions, decodes each partition's batch and adds it to
+ * the open write group (CPU: parsing, merging with the other partitions' counts). The open group is sent
+ * in one go — batches of several partitions, each partition's in offset order — as soon as fewer than two
+ * groups are unsettled, so Redis applies one while this process merges and encodes the next. Groups are
+ * settled in the order they were sent (a refused one is re-applied before the next is looked at). What is
+ * fetched and not settled is bounded (maxQueuedRecords): the fetch loop waits while it is over.
  */
 import { Consumer, ConnectionPool, createAPI, type Broker, type ClusterMetadata } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
@@ -40,6 +40,12 @@ import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, 
 export interface ConsumedBatch {
   topic: string;
   partition: number;
+  /**
+   * The offset whose record precedes this batch in this process's reading: the stored offset the
+   * partition started from, or the previous batch's lastOffset — null when the partition started from
+   * the topic with nothing stored. The state applies the batch only if it holds exactly this offset.
+   */
+  follows: number | null;
   /** The records, in offset order; never empty. */
   records: RecordSet;
   /** The offset the batch ends at: its last record's, or that of control records after it. */
@@ -51,21 +57,31 @@ export type ConsumerEvent =
   | { type: 'skipped'; partition: number; from: number; to: number }
   | { type: 'retry'; error: string };
 
-export interface ExactlyOnceConsumerOptions<T> {
+export interface ExactlyOnceConsumerOptions<G, S> {
   topic: string;
   groupId: string;
   /** The last offset applied to the state for a partition, or null when none was. */
   storedOffset(topic: string, partition: number): Promise<number | null>;
   /** Where a partition never applied starts: the oldest record the topic still has, or its end. */
   startAt: 'earliest' | 'latest';
-  /** The CPU part of a batch (parsing), called as soon as it is fetched. */
-  prepare(batch: ConsumedBatch): T;
+  /** A new, empty write group. */
+  newGroup(): G;
   /**
-   * Writes prepared batches to the state — of one or several partitions, each partition's in offset
-   * order — and resolves once they (or earlier deliveries of them) are there. One call at a time. A
-   * rejection stops the consumer: runExactlyOnceConsumer rejects with it.
+   * Adds a fetched batch to the open group (the CPU part: parsing, merging), as soon as it is fetched —
+   * while the previous group is being written.
    */
-  write(prepared: T[]): Promise<void>;
+  add(group: G, batch: ConsumedBatch): void;
+  /**
+   * Sends a group to the state in one go — batches of one or several partitions, each partition's in
+   * offset order — and returns a handle for settle(). Groups are sent in order, up to two at a time.
+   */
+  send(group: G): S;
+  /**
+   * Waits for a sent group and applies what the state refused of it (batches it did not follow), until
+   * the group's records are there once. Called in the order of send(), one at a time: a group is settled
+   * only after the previous one is. A rejection stops the consumer: runExactlyOnceConsumer rejects with it.
+   */
+  settle(sent: S): Promise<void>;
   /** Aborting stops fetching, writes what was fetched, commits and leaves the group. */
   signal: AbortSignal;
   onEvent?(event: ConsumerEvent): void;
@@ -83,6 +99,12 @@ export interface ExactlyOnceConsumerOptions<T> {
 const fetchApi = createAPI<[ReturnType<typeof encodeFetchRequest>], FetchResponse>(FETCH_API_KEY, FETCH_VERSION, (w) => w, parseFetchResponse, true, true);
 
 const COMMIT_INTERVAL_MS = 5000;
+/**
+ * Groups sent and not settled yet. Two keep Redis busy while this process encodes the next group; more
+ * would only queue in Redis. Safe because a write applies only where the state holds exactly the offset
+ * it follows: a group sent behind one that gets refused is refused too, and settled after it.
+ */
+const WRITES_IN_FLIGHT = 2;
 /** Waits between failed fetch rounds: full jitter, up to 100 ms, 200 ms, … 5 s (attempts: never given up). */
 const FETCH_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, capMs: 5000, retryAfterCapMs: 0 };
 /** A fetch returns as soon as a record is there; with none, after this long (also the longest a stop waits for it). */
@@ -104,11 +126,12 @@ const RETRIABLE = new Map<number, string>([
 ]);
 const OFFSET_OUT_OF_RANGE = 1;
 
-interface Queued<T> {
-  partition: number;
-  lastOffset: number;
+/** The group being filled while the previous one is written. */
+interface OpenGroup<G> {
+  group: G;
   records: number;
-  item: T;
+  /** Last offset per partition, for the (informational) Kafka commit once written. */
+  lastOffsets: Map<number, number>;
 }
 
 /** @platformatic/kafka connection options from findoc's Kafka settings. */
@@ -126,11 +149,11 @@ export function connectionOptions(settings: KafkaSettings, connectTimeoutMs = 30
  * Joins the group and writes batches until `signal` aborts (resolves) or something fatal happens
  * (rejects: the group cannot be joined → exit 69, or the write callback's error).
  */
-export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options: ExactlyOnceConsumerOptions<T>): Promise<void> {
+export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, options: ExactlyOnceConsumerOptions<G, S>): Promise<void> {
   const { topic } = options;
   const emit = options.onEvent ?? (() => undefined);
   const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
-  const maxQueued = options.maxQueuedRecords ?? 20_000;
+  const maxQueued = options.maxQueuedRecords ?? Number(process.env.S6_MQ ?? 20_000);
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const connection = connectionOptions(settings);
   const consumer = new Consumer({
@@ -152,11 +175,15 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
   let generation = 0;
   let assignment: number[] = [];
   let positionsOf = -1;
-  const positions = new Map<number, number>();
+  /** Per assigned partition: the next offset to fetch, and the offset the next batch follows. */
+  const positions = new Map<number, { offset: number; follows: number | null }>();
   const toCommit = new Map<number, number>();
-  const queue: Queued<T>[] = [];
+  let open: OpenGroup<G> | null = null;
+  /** Records fetched and not settled yet (the open group and those sent). */
   let pending = 0;
-  let writer: Promise<void> | null = null;
+  let inFlight = 0;
+  /** The settling of the groups sent, in order. */
+  let settled: Promise<void> = Promise.resolve();
   let progressed: () => void = () => undefined;
   let progress = new Promise<void>((resolve) => (progressed = resolve));
   const signalProgress = () => {
@@ -176,31 +203,42 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
   if (options.signal.aborted) stop();
   options.signal.addEventListener('abort', stop, { once: true });
 
-  // ── the writer ──
-  const writeLoop = async () => {
-    while (queue.length > 0 && !fatal) {
-      const group = queue.splice(0, queue.length);
+  // ── the writer: send the open group as soon as fewer than WRITES_IN_FLIGHT are unsettled ──
+  const pump = () => {
+    while (open && inFlight < WRITES_IN_FLIGHT && !fatal) {
+      const g: OpenGroup<G> = open;
+      open = null;
+      let sent: S;
       try {
-        await options.write(group.map((q) => q.item));
+        sent = options.send(g.group);
       } catch (e) {
         fail(e);
         return;
       }
-      for (const q of group) {
-        toCommit.set(q.partition, q.lastOffset + 1);
-        pending -= q.records;
-      }
-      signalProgress();
+      inFlight++;
+      settled = settled.then(async () => {
+        try {
+          if (!fatal) {
+            await options.settle(sent);
+            for (const [partition, last] of g.lastOffsets) toCommit.set(partition, last + 1);
+          }
+        } catch (e) {
+          fail(e);
+        } finally {
+          inFlight--;
+          pending -= g.records;
+          signalProgress();
+          pump();
+        }
+      });
     }
   };
-  const kick = () => {
-    writer ??= writeLoop().finally(() => {
-      writer = null;
-      signalProgress();
-    });
-  };
+  /** Waits until everything fetched is written (or writing failed). */
   const drained = async () => {
-    while (writer) await writer;
+    while ((open && !fatal) || inFlight > 0) {
+      pump();
+      await progress;
+    }
   };
 
   consumer.on('consumer:group:join', (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
@@ -222,19 +260,19 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
   const resetPositions = async (): Promise<void> => {
     const gen = generation;
     await drained(); // the state must include this process's own queued writes
-    const starts = new Map<number, number>();
+    const starts = new Map<number, { offset: number; follows: number | null }>();
     let ends: bigint[] | undefined;
     for (const p of assignment) {
       const stored = await options.storedOffset(topic, p);
-      if (stored !== null) starts.set(p, stored + 1);
+      if (stored !== null) starts.set(p, { offset: stored + 1, follows: stored });
       else {
         ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: options.startAt === 'earliest' ? -2n : -1n })).get(topic);
-        starts.set(p, Number(ends?.[p] ?? 0));
+        starts.set(p, { offset: Number(ends?.[p] ?? 0), follows: null });
       }
     }
     if (gen !== generation) return; // another join meanwhile: do it again
     positions.clear();
-    for (const [p, o] of starts) positions.set(p, o);
+    for (const [p, position] of starts) positions.set(p, position);
     positionsOf = gen;
   };
 
@@ -243,14 +281,14 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
   };
 
-  /** One fetch round: every assigned partition from its leader; batches queued. */
+  /** One fetch round: every assigned partition from its leader; the batches go to the open group. */
   const fetchRound = async (): Promise<boolean> => {
     if (!metadata) await refreshMetadata();
     const md = metadata!;
     const leaders = md.topics.get(topic)?.partitions;
     if (!leaders) throw new Error(`topic ${topic} not in metadata`);
     const byLeader = new Map<number, FetchPosition[]>();
-    for (const [partition, offset] of positions) {
+    for (const [partition, { offset }] of positions) {
       const leader = leaders[partition]?.leader ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), { partition, offset, maxBytes: maxBytesPerPartition }]);
     }
@@ -268,10 +306,10 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
     let retry = false;
     for (const response of responses) {
       for (const part of response.partitions) {
-        const from = positions.get(part.partition);
-        if (from === undefined) continue;
+        const position = positions.get(part.partition);
+        if (position === undefined) continue;
         if (part.errorCode === OFFSET_OUT_OF_RANGE) {
-          await outOfRange(part.partition, from, part.logStartOffset, part.highWatermark);
+          outOfRange(part.partition, position.offset, part.logStartOffset, part.highWatermark);
           continue;
         }
         if (part.errorCode !== 0) {
@@ -285,28 +323,33 @@ export async function runExactlyOnceConsumer<T>(settings: KafkaSettings, options
           continue;
         }
         if (!part.records) continue;
-        const decoded = decodeRecordBatches(part.records, from, part.abortedTransactions);
-        positions.set(part.partition, decoded.next);
-        if (decoded.offsets.length === 0) continue;
-        const item = options.prepare({
-          topic,
-          partition: part.partition,
-          records: decoded,
-          lastOffset: decoded.next - 1,
-        });
-        queue.push({ partition: part.partition, lastOffset: decoded.next - 1, records: decoded.offsets.length, item });
+        const decoded = decodeRecordBatches(part.records, position.offset, part.abortedTransactions);
+        const lastOffset = decoded.next - 1;
+        // Nothing to write (only transaction markers or aborted records): the next batch still follows
+        // the last offset handed over, which is what the state will hold.
+        if (decoded.offsets.length === 0) {
+          position.offset = decoded.next;
+          continue;
+        }
+        open ??= { group: options.newGroup(), records: 0, lastOffsets: new Map() };
+        options.add(open.group, { topic, partition: part.partition, follows: position.follows, records: decoded, lastOffset });
+        open.records += decoded.offsets.length;
+        open.lastOffsets.set(part.partition, lastOffset);
         pending += decoded.offsets.length;
+        position.offset = decoded.next;
+        position.follows = lastOffset;
       }
     }
-    if (queue.length > 0) kick();
+    pump();
     return !retry;
   };
 
   /** The position is not in the log: records deleted by the topic's retention (skip them), or a topic recreated (stop). */
-  const outOfRange = async (partition: number, position: number, logStart: number, high: number) => {
+  const outOfRange = (partition: number, position: number, logStart: number, high: number) => {
     if (position < logStart) {
       emit({ type: 'skipped', partition, from: position, to: logStart - 1 });
-      positions.set(partition, logStart);
+      // The next batch still follows what the state holds: the skipped records are gone from Kafka.
+      positions.get(partition)!.offset = logStart;
       return;
     }
     throw new FindocError(

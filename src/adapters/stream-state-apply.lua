@@ -2,18 +2,20 @@
 -- offsets. Key layout, TTLs and the exactly-once argument: docs/redis.md. Called by stream-state.ts.
 --
 -- Exactly-once effect: OFFSETS[topic:partition] is the last offset whose record has been counted. Each
--- range first … last of a call is one partition's records, contiguous from the position the consumer
--- fetched. If any range starts at or below its stored offset (a redelivery, or a batch another process
--- already applied in part), nothing changes and the stored offsets come back: the caller drops what is
--- applied and calls again. Otherwise every count below AND every offset change, in this one script: Redis
--- runs a script to the end before any other command, so a crash leaves either all of it or none of it.
+-- range of a call covers one partition's records after offset `follows` up to `last`, contiguous as the
+-- consumer fetched them. The call applies only if, for every range, the stored offset IS `follows` (or
+-- none is stored and `follows` is -1): then its records are exactly the next ones. Otherwise (a
+-- redelivery, a batch another process applied in whole or in part, a write queued behind one that was
+-- refused) nothing changes and the stored offsets come back: the caller drops what is applied and calls
+-- again. Redis runs a script to the end before any other command, so a crash leaves either all of a call
+-- (counts and offsets) or none of it.
 --
 -- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
 --       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
 --       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
 -- ARGV  1 base ("<prefix>{<tag>}:")   2 filter name   3 retention s   4 CIK horizon s   5 samples kept
 --       6 records   7 visits   8 filtered   9 rejected   10 latest event second of the batch ("" if none)
---       then: n, n × ("topic:partition", first offset, last offset)
+--       then: n, n × ("topic:partition", follows (-1: none), last offset)
 --             n, n × (reason, count)          rejects per reason
 --             n, n × sample                   reject samples (JSON text)
 --             n, n × (visits, cik member)     all-time per CIK
@@ -38,7 +40,7 @@ for r = 1, nranges do
   local i = 12 + 3 * (r - 1)
   local s = redis.call('HGET', KEYS[2], ARGV[i])
   stored[r] = s and tonumber(s) or -1
-  if s and tonumber(ARGV[i + 1]) <= stored[r] then conflict = true end
+  if stored[r] ~= tonumber(ARGV[i + 1]) then conflict = true end
 end
 if conflict then
   local out = {0, latest or -1}

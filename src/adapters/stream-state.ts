@@ -90,12 +90,19 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
 }
 
 export interface ApplyResult {
-  /** False when any range was applied before, in whole or in part: then nothing changed. */
+  /** False when any range does not follow the stored offset of its partition: then nothing changed. */
   applied: boolean;
   /** The offset stored per range before the call (null: none), in delta.ranges order. */
   stored: (number | null)[];
   /** The namespace's latest event second after the call (null: none yet). */
   latest: number | null;
+}
+
+/** A write sent and not settled yet (StreamState.send). */
+export interface SentWrite {
+  batches: readonly ParsedBatch[];
+  delta: BatchDelta;
+  result: Promise<ApplyResult | null>;
 }
 
 /** What applyBatches did. */
@@ -170,9 +177,11 @@ const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 
 type ScriptReply = (string | number | null | ScriptReply)[];
+/** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
+ * tens of thousands of arguments would overflow the call stack. */
 interface StateScripts {
-  findocStreamApply(...args: (string | number)[]): Promise<number[]>;
-  findocStreamTop(...args: (string | number)[]): Promise<ScriptReply>;
+  findocStreamApply(args: (string | number)[]): Promise<number[]>;
+  findocStreamTop(args: (string | number)[]): Promise<ScriptReply>;
 }
 
 /** The rates in progress are over this many whole wall seconds. */
@@ -224,21 +233,37 @@ export class StreamState {
 
   /**
    * Applies parsed batches (several partitions, in fetch order per partition) exactly once: first all in
-   * one script call; if the namespace already has any of them in whole or in part (a redelivery), each
-   * batch alone, without the records at or below its partition's stored offset.
+   * one script call; if any of them does not follow what the namespace holds (a redelivery, a partition
+   * another process moved on), each batch alone, without the records at or below its partition's stored
+   * offset, until nothing of it is left.
    */
   async applyBatches(batches: readonly ParsedBatch[], filter: string, retentionSeconds: number): Promise<ApplyReport> {
+    return this.settle(this.send(batches, aggregate(batches), filter, retentionSeconds), filter, retentionSeconds);
+  }
+
+  /**
+   * The first half of applyBatches: sends the one script call for all the batches (`delta`: their
+   * aggregate) and returns at once, so that the caller can prepare the next write meanwhile.
+   */
+  send(batches: readonly ParsedBatch[], delta: BatchDelta, filter: string, retentionSeconds: number): SentWrite {
+    const result = batches.length === 0 ? Promise.resolve(null) : this.apply(delta, filter, retentionSeconds);
+    // Handled by settle(), maybe later: do not let an early rejection count as unhandled meanwhile.
+    result.catch(() => undefined);
+    return { batches, delta, result };
+  }
+
+  /** The second half of applyBatches: waits for a sent write and applies what the namespace refused of it. */
+  async settle(sent: SentWrite, filter: string, retentionSeconds: number): Promise<ApplyReport> {
     const report: ApplyReport = { ...emptyCounts(), duplicates: 0, calls: 0, latest: null };
-    if (batches.length === 0) return report;
-    const delta = aggregate(batches);
-    const r = await this.apply(delta, filter, retentionSeconds);
+    const first = await sent.result;
+    if (first === null) return report;
     report.calls++;
-    report.latest = r.latest;
-    if (r.applied) {
-      addCounts(report, delta);
+    report.latest = first.latest;
+    if (first.applied) {
+      addCounts(report, sent.delta);
       return report;
     }
-    for (const batch of batches) {
+    for (const batch of sent.batches) {
       let b: ParsedBatch | null = batch;
       while (b) {
         const one = aggregate([b]);
@@ -249,7 +274,7 @@ export class StreamState {
           addCounts(report, one);
           break;
         }
-        const rest = trimBatch(b, again.stored[0] ?? -1);
+        const rest = trimBatch(b, again.stored[0]);
         report.duplicates += b.records - (rest?.records ?? 0);
         b = rest;
       }
@@ -266,7 +291,7 @@ export class StreamState {
       delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond,
     ];
     args.push(delta.ranges.length);
-    for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.first, r.last);
+    for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.follows ?? -1, r.last);
     const reasons = Object.entries(delta.rejects);
     args.push(reasons.length);
     for (const [reason, n] of reasons) args.push(reason, n as number);
@@ -281,7 +306,7 @@ export class StreamState {
     }
     let reply: number[];
     try {
-      reply = await this.scripts.findocStreamApply(...args);
+      reply = await this.scripts.findocStreamApply(args);
     } catch (e) {
       const m = /FINDOC_FILTER_MISMATCH (\S+)/.exec(String((e as Error)?.message));
       if (m) throw filterMismatch(this.keys.prefix, m[1], filter);
@@ -319,9 +344,9 @@ export class StreamState {
   private async top(window: TopWindowName, end: number | undefined, limit: number | null, members: string[]) {
     const k = this.keys;
     const width = windowSeconds(window) ?? 0;
-    const reply = await this.scripts.findocStreamTop(
+    const reply = await this.scripts.findocStreamTop([
       k.totals, k.secIndex, k.allTime, k.tmp, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
-    );
+    ]);
     if (reply.length === 0) return null;
     const latest = Number(reply[0]);
     const stop = Number(reply[1]);

@@ -9,11 +9,11 @@ import type { Redis } from 'ioredis';
 import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka-consumer.js';
 import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
 import { connectRedis } from '../adapters/redis.js';
-import { StreamState, type ResetResult } from '../adapters/stream-state.js';
+import { StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
 import { usageError } from '../core/errors.js';
 import { parseFilter, type VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
-import { addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch } from '../core/stream-batch.js';
+import { DeltaBuilder, addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch } from '../core/stream-batch.js';
 import { LONGEST_WINDOW_SECONDS, isoSecond, parseDuration } from '../core/windows.js';
 import { Progress, formatRate, info, printJson } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -32,6 +32,12 @@ interface StreamOptions {
   reset: boolean;
   untilEnd: boolean;
   json: boolean;
+}
+
+/** Batches fetched and not yet written, and their counts merged. */
+interface WriteGroup {
+  batches: ParsedBatch[];
+  delta: DeltaBuilder;
 }
 
 /** What this process did (the namespace's own totals, all processes included, are in Redis). */
@@ -150,17 +156,24 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
   const stop = new AbortController();
   const signal = AbortSignal.any([shutdown, stop.signal]);
 
-  const prepare = (b: ConsumedBatch): ParsedBatch =>
-    parseRecords(b.records, {
+  // A write group: the parsed batches (for the rare redelivery path) and their counts, merged as they come.
+  const newGroup = (): WriteGroup => ({ batches: [], delta: new DeltaBuilder() });
+  const add = (g: WriteGroup, b: ConsumedBatch): void => {
+    const parsed = parseRecords(b.records, {
       topic: b.topic,
       partition: b.partition,
+      follows: b.follows,
       filter: o.filter,
       nowSecond: Math.floor(Date.now() / 1000),
       maxFutureSeconds: o.maxFutureSeconds,
       lastOffset: b.lastOffset,
     });
-  const write = async (batches: ParsedBatch[]): Promise<void> => {
-    const r = await state.applyBatches(batches, o.filter.name, o.retentionSeconds);
+    g.batches.push(parsed);
+    g.delta.add(parsed);
+  };
+  const send = (g: WriteGroup): SentWrite => state.send(g.batches, g.delta.build(), o.filter.name, o.retentionSeconds);
+  const settle = async (sent: SentWrite): Promise<void> => {
+    const r = await state.settle(sent, o.filter.name, o.retentionSeconds);
     addCounts(run, r);
     run.duplicates += r.duplicates;
     run.calls += r.calls;
@@ -199,8 +212,10 @@ async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof 
       storedOffset: (topic, partition) => state.storedOffset(topic, partition),
       startAt: o.startAt,
       sessionTimeoutMs: o.sessionTimeoutMs,
-      prepare,
-      write,
+      newGroup,
+      add,
+      send,
+      settle,
       signal,
       onEvent,
     });

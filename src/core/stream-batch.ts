@@ -75,6 +75,12 @@ export interface ParseOptions {
   /** Wall clock in Unix seconds, for the future_event bound. */
   nowSecond: number;
   maxFutureSeconds: number;
+  /**
+   * The partition's offset this batch follows: the last offset the state must hold for the batch to be
+   * the next thing to apply (the consumer fetched it right after that offset), or null when the state must
+   * hold none (the consumer started the partition at the topic's beginning or end).
+   */
+  follows: number | null;
   /** The offset the batch ends at (≥ the last record's offset: control records may follow it). */
   lastOffset?: number;
   /** Samples kept per batch (default 5). */
@@ -98,6 +104,8 @@ export interface BatchCounts {
 export interface ParsedBatch extends BatchCounts {
   topic: string;
   partition: number;
+  /** See ParseOptions.follows. */
+  follows: number | null;
   firstOffset: number;
   /** The offset the batch ends at (its last record, or control records after it). */
   lastOffset: number;
@@ -109,10 +117,14 @@ export interface ParsedBatch extends BatchCounts {
   options: ParseOptions;
 }
 
-/** Offsets a delta covers in one partition: first … last, contiguous from where the consumer fetched. */
+/**
+ * Offsets a delta covers in one partition: every record after `follows` up to `last` (first is the first
+ * record's offset, for messages), contiguous as the consumer fetched them.
+ */
 export interface OffsetRange {
   topic: string;
   partition: number;
+  follows: number | null;
   first: number;
   last: number;
 }
@@ -215,6 +227,7 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
   return {
     topic,
     partition,
+    follows: options.follows,
     firstOffset: offsets[0],
     lastOffset: Math.max(options.lastOffset ?? 0, offsets[count - 1]),
     records: count,
@@ -230,35 +243,44 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
   };
 }
 
-/** The part of a parsed batch after `offset` (parsed again), or null when nothing of it is left. */
-export function trimBatch(batch: ParsedBatch, offset: number): ParsedBatch | null {
+/**
+ * The part of a parsed batch after the offset the state holds (`stored`; null: none), parsed again and
+ * marked as following it — or null when nothing of it is left.
+ */
+export function trimBatch(batch: ParsedBatch, stored: number | null): ParsedBatch | null {
   const { offsets, values, starts } = batch.source;
   let i = 0;
-  while (i < offsets.length && offsets[i] <= offset) i++;
-  if (i === 0) return batch;
+  if (stored !== null) while (i < offsets.length && offsets[i] <= stored) i++;
   if (i === offsets.length) return null;
-  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, batch.options);
+  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, { ...batch.options, follows: stored });
 }
 
 /**
- * Merges parsed batches into one delta. Batches of one partition must be consecutive fetches in offset
- * order; they become one range.
+ * Merges parsed batches into one delta, batch by batch (the consumer adds each batch as it is fetched, so
+ * the merging overlaps the previous write). Batches of one partition must each follow the previous one
+ * (follows = its lastOffset); they become one range.
  */
-export function aggregate(batches: readonly ParsedBatch[]): BatchDelta {
-  const ranges = new Map<string, OffsetRange>();
-  const perSecond = new Map<number, Map<number, number>>();
-  const perCik = new Map<number, number>();
-  const out: BatchDelta = { records: 0, visits: 0, filtered: 0, rejected: 0, rejects: {}, samples: [], ranges: [], seconds: [], ciks: [], cikVisits: [], maxSecond: null };
-  let maxSecond = -Infinity;
-  for (const b of batches) {
+export class DeltaBuilder {
+  private readonly ranges = new Map<string, OffsetRange>();
+  private readonly perSecond = new Map<number, Map<number, number>>();
+  private readonly perCik = new Map<number, number>();
+  private readonly counts: BatchCounts = emptyCounts();
+  private maxSecond = -Infinity;
+
+  get records(): number {
+    return this.counts.records;
+  }
+
+  add(b: ParsedBatch): void {
     const key = `${b.topic}:${b.partition}`;
-    const range = ranges.get(key);
-    if (!range) ranges.set(key, { topic: b.topic, partition: b.partition, first: b.firstOffset, last: b.lastOffset });
+    const range = this.ranges.get(key);
+    if (!range) this.ranges.set(key, { topic: b.topic, partition: b.partition, follows: b.follows, first: b.firstOffset, last: b.lastOffset });
     else {
-      if (b.firstOffset <= range.last) throw new RangeError(`aggregate: ${key} batches overlap or are out of order`);
+      if (b.follows !== range.last) throw new RangeError(`aggregate: ${key} batches do not follow each other (${b.follows} after ${range.last})`);
       range.last = b.lastOffset;
     }
-    addCounts(out, b);
+    addCounts(this.counts, b);
+    const { perSecond, perCik } = this;
     // Rows of one partition mostly come in time order: keep the last second's map at hand.
     let lastSecond = NaN;
     let map: Map<number, number> | undefined;
@@ -269,25 +291,42 @@ export function aggregate(batches: readonly ParsedBatch[]): BatchDelta {
         lastSecond = s;
         map = perSecond.get(s);
         if (!map) perSecond.set(s, (map = new Map()));
-        if (s > maxSecond) maxSecond = s;
+        if (s > this.maxSecond) this.maxSecond = s;
       }
       map!.set(c, (map!.get(c) ?? 0) + 1);
       perCik.set(c, (perCik.get(c) ?? 0) + 1);
     }
   }
-  out.ranges = [...ranges.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-  for (const second of [...perSecond.keys()].sort((a, b) => a - b)) {
-    const m = perSecond.get(second)!;
-    const ciks = [...m.keys()].sort((a, b) => a - b);
-    const counts = ciks.map((c) => m.get(c)!);
-    let visits = 0;
-    for (const n of counts) visits += n;
-    out.seconds.push({ second, visits, ciks, counts });
+
+  build(): BatchDelta {
+    const seconds: SecondDelta[] = [];
+    for (const second of [...this.perSecond.keys()].sort((a, b) => a - b)) {
+      const m = this.perSecond.get(second)!;
+      const ciks = [...m.keys()].sort((a, b) => a - b);
+      const counts = ciks.map((c) => m.get(c)!);
+      let visits = 0;
+      for (const n of counts) visits += n;
+      seconds.push({ second, visits, ciks, counts });
+    }
+    const ciks = [...this.perCik.keys()].sort((a, b) => a - b);
+    return {
+      ...this.counts,
+      rejects: { ...this.counts.rejects },
+      samples: [...this.counts.samples],
+      ranges: [...this.ranges.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+      seconds,
+      ciks,
+      cikVisits: ciks.map((c) => this.perCik.get(c)!),
+      maxSecond: this.counts.visits > 0 ? this.maxSecond : null,
+    };
   }
-  out.ciks = [...perCik.keys()].sort((a, b) => a - b);
-  out.cikVisits = out.ciks.map((c) => perCik.get(c)!);
-  out.maxSecond = out.visits > 0 ? maxSecond : null;
-  return out;
+}
+
+/** Merges parsed batches into one delta (see DeltaBuilder). */
+export function aggregate(batches: readonly ParsedBatch[]): BatchDelta {
+  const builder = new DeltaBuilder();
+  for (const b of batches) builder.add(b);
+  return builder.build();
 }
 
 /** Adds b's counters into `into` (samples: the first 10). */

@@ -13,6 +13,7 @@ const opts = (partition = 0, extra: Partial<ParseOptions> = {}): ParseOptions =>
   filter: filterOf([]),
   nowSecond: NOW,
   maxFutureSeconds: 3600,
+  follows: null,
   ...extra,
 });
 const records = (values: (string | null)[], first = 0): RecordSet => recordSet(values.map((value, i) => ({ offset: first + i, value })));
@@ -63,7 +64,7 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.deepEqual(pairs, want.perPair);
     assert.deepEqual(new Map(delta.ciks.map((c, i) => [c, delta.cikVisits[i]])), want.perCik);
     assert.equal(delta.maxSecond, Date.UTC(2017, 5, 30, 0, 1, 11) / 1000);
-    assert.deepEqual(delta.ranges, parts.map((p, i) => ({ topic: 't', partition: i, first: 100, last: 100 + p.length - 1 })));
+    assert.deepEqual(delta.ranges, parts.map((p, i) => ({ topic: 't', partition: i, follows: null, first: 100, last: 100 + p.length - 1 })));
     // Every reject sample names the record it came from.
     assert.equal(delta.samples.length, 2);
     for (const s of delta.samples) {
@@ -111,39 +112,41 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.deepEqual([...humans.cik], [2]);
   });
 
-  it('trimBatch keeps exactly the records after an offset, parsed as if they came alone', () => {
+  it('trimBatch keeps exactly the records after the stored offset, parsed as if they came alone and following it', () => {
     const values = [ROW('1.1.1.aaa', '00:00:00', '1.0'), 'garbage', ROW('1.1.1.aaa', '00:00:01', '2.0'), ROW('1.1.1.aaa', '00:00:02', '3.0')];
-    const b = parseRecords(records(values, 50), opts(1, { lastOffset: 60 }));
-    assert.equal(trimBatch(b, 49), b);
+    const b = parseRecords(records(values, 50), opts(1, { lastOffset: 60, follows: 40 }));
+    const whole = trimBatch(b, null)!;
+    assert.deepEqual([whole.records, whole.follows, whole.firstOffset], [4, null, 50]);
+    assert.deepEqual([trimBatch(b, 49)!.records, trimBatch(b, 49)!.follows], [4, 49]);
     const tail = trimBatch(b, 51)!;
-    const direct = parseRecords(records(values.slice(2), 52), opts(1, { lastOffset: 60 }));
+    const direct = parseRecords(records(values.slice(2), 52), opts(1, { lastOffset: 60, follows: 51 }));
     assert.deepEqual({ ...tail, options: null, source: null }, { ...direct, options: null, source: null });
     assert.deepEqual([...tail.source.offsets], [52, 53]);
-    assert.equal(tail.firstOffset, 52);
-    assert.equal(tail.lastOffset, 60);
+    assert.deepEqual([tail.firstOffset, tail.lastOffset, tail.follows], [52, 60, 51]);
     const afterGarbage = trimBatch(b, 50)!;
     assert.equal(afterGarbage.rejected, 1);
     assert.equal(afterGarbage.samples[0].offset, 51);
     assert.equal(trimBatch(b, 53), null);
   });
 
-  it('consecutive batches of one partition make one range; overlapping ones are refused', () => {
-    const a = parseRecords(records([ROW('1.1.1.aaa', '00:00:00', '1.0')], 0), opts(0));
-    const b = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '1.0')], 1), opts(0, { lastOffset: 4 }));
-    const c = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '2.0')], 7), opts(2));
+  it('batches of one partition that follow each other make one range; others are refused', () => {
+    const a = parseRecords(records([ROW('1.1.1.aaa', '00:00:00', '1.0')], 0), opts(0, { follows: null }));
+    const b = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '1.0')], 1), opts(0, { lastOffset: 4, follows: 0 }));
+    const c = parseRecords(records([ROW('1.1.1.aaa', '00:00:01', '2.0')], 7), opts(2, { follows: 6 }));
     const d = aggregate([a, c, b]);
     assert.deepEqual(d.ranges, [
-      { topic: 't', partition: 0, first: 0, last: 4 },
-      { topic: 't', partition: 2, first: 7, last: 7 },
+      { topic: 't', partition: 0, follows: null, first: 0, last: 4 },
+      { topic: 't', partition: 2, follows: 6, first: 7, last: 7 },
     ]);
     assert.deepEqual(d.ciks, [1, 2]);
     assert.deepEqual(d.cikVisits, [2, 1]);
-    assert.throws(() => aggregate([b, a]), /overlap or are out of order/);
+    assert.throws(() => aggregate([b, a]), /do not follow each other/);
+    assert.throws(() => aggregate([a, a]), /do not follow each other/);
   });
 
   it('a batch without visits still carries its offsets and counters', () => {
     const d = aggregate([parseRecords(records(['x', null], 5), opts())]);
     assert.deepEqual([d.records, d.visits, d.rejected, d.maxSecond, d.seconds.length, d.ciks.length], [2, 0, 2, null, 0, 0]);
-    assert.deepEqual(d.ranges, [{ topic: 't', partition: 0, first: 5, last: 6 }]);
+    assert.deepEqual(d.ranges, [{ topic: 't', partition: 0, follows: null, first: 5, last: 6 }]);
   });
 });

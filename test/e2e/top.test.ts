@@ -30,7 +30,7 @@ async function fill(state: StreamState, visits: [number, number, number][]): Pro
   }
   const batch = parseRecords(
     recordSet(rows.map((value, offset) => ({ offset, value }))),
-    { topic: 'visits', partition: 0, filter: filterOf([]), nowSecond: T, maxFutureSeconds: 3600 },
+    { topic: 'visits', partition: 0, follows: null, filter: filterOf([]), nowSecond: T, maxFutureSeconds: 3600 },
   );
   await state.applyBatches([batch], 'all', 86_400);
 }

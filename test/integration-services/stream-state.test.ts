@@ -9,7 +9,7 @@ import { connectRedis } from '../../src/adapters/redis.js';
 import { CIK_HORIZON_SECONDS, StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';
 import { FindocError } from '../../src/core/errors.js';
 import { filterOf } from '../../src/core/filter.js';
-import { parseRecords, recordSet, type ParsedBatch } from '../../src/core/stream-batch.js';
+import { aggregate, parseRecords, recordSet, type ParsedBatch } from '../../src/core/stream-batch.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
@@ -27,13 +27,16 @@ async function namespace(): Promise<StreamState> {
   return new StreamState(redis, prefix);
 }
 
-/** A parsed batch of one partition: each visit as (second, cik), offsets from `first`. */
-function batch(partition: number, first: number, visits: [second: number, cik: number][], extra: string[] = []): ParsedBatch {
+/**
+ * A parsed batch of one partition: each visit as (second, cik), offsets from `first`, following the
+ * offset before (as a consumer reading on from there would), or nothing for a partition's first batch.
+ */
+function batch(partition: number, first: number, visits: [second: number, cik: number][], extra: string[] = [], follows: number | null = first > 0 ? first - 1 : null): ParsedBatch {
   const rows = visits.map(([s, cik], i) => `10.0.${i % 250}.abc,${formatDay(s)},${formatTime(s)},0.0,${cik}.0,0001-17-1,-index.htm,200.0,1.0,1.0,0.0,0.0,9.0,0.0,`);
   const values = [...rows, ...extra];
   return parseRecords(
     recordSet(values.map((value, i) => ({ offset: first + i, value }))),
-    { topic: 'visits', partition, filter: filterOf([]), nowSecond: T0 + 30 * DAY, maxFutureSeconds: 3600 },
+    { topic: 'visits', partition, follows, filter: filterOf([]), nowSecond: T0 + 30 * DAY, maxFutureSeconds: 3600 },
   );
 }
 
@@ -50,13 +53,14 @@ describe('stream state in Redis', () => {
   it('a redelivered batch changes nothing; a partly applied one counts only its new records', async () => {
     const st = await namespace();
     const a = batch(0, 0, [...repeat(3, T0, 7), ...repeat(2, T0 + 1, 8)]);
-    const b = batch(1, 100, repeat(4, T0 + 1, 7));
+    const b = batch(1, 100, repeat(4, T0 + 1, 7), [], null);
     let r = await st.applyBatches([a, b], 'all', DAY);
     assert.deepEqual([r.visits, r.duplicates, r.calls], [9, 0, 1]);
     // The same batches again (a consumer restarted before Kafka's commit): nothing new.
     r = await st.applyBatches([a, b], 'all', DAY);
     assert.deepEqual([r.visits, r.duplicates, r.calls], [0, 9, 3]);
-    // Partition 0 again from offset 3, with two more records: only offsets 5 and 6 are new.
+    // Partition 0 again from offset 3 (a consumer that started there), with two more records: only offsets
+    // 5 and 6 are new.
     const c = batch(0, 3, [...repeat(2, T0 + 1, 8), [T0 + 2, 9], [T0 + 2, 7]]);
     r = await st.applyBatches([c], 'all', DAY);
     assert.deepEqual([r.visits, r.duplicates], [2, 2]);
@@ -67,6 +71,23 @@ describe('stream state in Redis', () => {
     assert.deepEqual(vps.counts, [0, 3, 6, 2, 0]);
     const p = await st.readProgress();
     assert.deepEqual([p.records, p.visits, p.rejected, p.late, p.latestSecond], [11, 11, 0, 0, T0 + 2]);
+  });
+
+  it('a write applies only where the state holds exactly the offset it follows, so two in flight stay exact', async () => {
+    const st = await namespace();
+    await st.applyBatches([batch(0, 0, repeat(2, T0, 1))], 'all', DAY); // offsets 0–1
+    // Another process applied 2–3 meanwhile; this one sends 2–5 and then 6–7 without waiting.
+    await st.applyBatches([batch(0, 2, repeat(2, T0, 2))], 'all', DAY);
+    const first = batch(0, 2, [...repeat(2, T0, 2), ...repeat(2, T0, 3)]);
+    const second = batch(0, 6, repeat(2, T0, 4));
+    const sent1 = st.send([first], aggregate([first]), 'all', DAY);
+    const sent2 = st.send([second], aggregate([second]), 'all', DAY);
+    assert.equal((await sent2.result)?.applied, false, 'refused: the state does not hold offset 5 yet');
+    const r1 = await st.settle(sent1, 'all', DAY);
+    const r2 = await st.settle(sent2, 'all', DAY);
+    assert.deepEqual([r1.visits, r1.duplicates, r2.visits, r2.duplicates], [2, 2, 2, 0]);
+    assert.deepEqual((await st.readTop('all', 10)).entries, [1, 2, 3, 4].map((cik) => ({ cik, visits: 2 })));
+    assert.deepEqual(await st.readOffsets('visits'), [{ partition: 0, offset: 7 }]);
   });
 
   it('late visits count in the all-time totals only; per-second keys leave by event time', async () => {
@@ -158,7 +179,7 @@ describe('stream state in Redis', () => {
 
   it('rejects are counted per reason with samples naming partition and offset', async () => {
     const st = await namespace();
-    await st.applyBatches([batch(2, 40, [[T0, 1]], ['not,a,row', ''])], 'all', DAY);
+    await st.applyBatches([batch(2, 40, [[T0, 1]], ['not,a,row', ''], null)], 'all', DAY);
     const p = await st.readProgress();
     assert.deepEqual(p.rejects, { field_count: 1, empty_record: 1 });
     assert.equal(p.rejected, 2);
