@@ -153,7 +153,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
   const { topic } = options;
   const emit = options.onEvent ?? (() => undefined);
   const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
-  const maxQueued = options.maxQueuedRecords ?? Number(process.env.S6_MQ ?? 20_000);
+  const maxQueued = options.maxQueuedRecords ?? 20_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const connection = connectionOptions(settings);
   const consumer = new Consumer({
