@@ -11,10 +11,12 @@
 -- (counts and offsets) or none of it.
 --
 -- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
+--       10 all
 --       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
 --       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
 -- ARGV  1 base ("<prefix>{<tag>}:")   2 filter name   3 retention s   4 CIK horizon s   5 samples kept
 --       6 records   7 visits   8 filtered   9 rejected   10 latest event second of the batch ("" if none)
+--       11 CIKs the all-time ranking tracks (K, below)
 --       then: n, n × ("topic:partition", follows (-1: none), last offset)
 --             n, n × (reason, count)          rejects per reason
 --             n, n × sample                   reject samples (JSON text)
@@ -33,11 +35,11 @@ if storedFilter and storedFilter ~= ARGV[2] then
 end
 
 local latest = tonumber(redis.call('HGET', KEYS[4], 'latest'))
-local nranges = tonumber(ARGV[11])
+local nranges = tonumber(ARGV[12])
 local conflict = false
 local stored = {}
 for r = 1, nranges do
-  local i = 12 + 3 * (r - 1)
+  local i = 13 + 3 * (r - 1)
   local s = redis.call('HGET', KEYS[2], ARGV[i])
   stored[r] = s and tonumber(s) or -1
   if stored[r] ~= tonumber(ARGV[i + 1]) then conflict = true end
@@ -58,7 +60,7 @@ end
 -- Readers mask seconds outside the retention the writers use.
 redis.call('HSET', KEYS[1], 'retention-s', retention)
 for r = 1, nranges do
-  local i = 12 + 3 * (r - 1)
+  local i = 13 + 3 * (r - 1)
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
   redis.call('HSET', KEYS[3], ARGV[i], nowMs)
 end
@@ -81,7 +83,7 @@ if ARGV[10] ~= '' then
   end
 end
 
-local i = 12 + 3 * nranges
+local i = 13 + 3 * nranges
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]); i = i + 2
@@ -93,9 +95,26 @@ if n > 0 then
   end
   redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[5]) - 1)
 end
+-- All-time: ALL (hash) holds every CIK's visits; TOP:ALL (sorted set) exactly the CIKs with at least
+-- `all-floor` visits (totals field, 1 at first: then every CIK), with the same counts. A HINCRBY costs a
+-- third of a ZINCRBY on a set of 100k+ members, and most CIKs of a write are rare ones below the floor.
+-- Once the set passes 2K members, the floor rises to the K-th largest count and the members below it go,
+-- so a ranking of up to K (at least) is read from the set; a longer one from the hash (readTop).
+local floor = tonumber(redis.call('HGET', KEYS[4], 'all-floor') or '1')
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  redis.call('ZINCRBY', KEYS[7], ARGV[i], ARGV[i + 1]); i = i + 2
+  local c = redis.call('HINCRBY', KEYS[10], ARGV[i + 1], ARGV[i])
+  if c >= floor then redis.call('ZADD', KEYS[7], c, ARGV[i + 1]) end
+  i = i + 2
+end
+local tracked = tonumber(ARGV[11])
+if redis.call('ZCARD', KEYS[7]) > 2 * tracked then
+  local kth = redis.call('ZREVRANGE', KEYS[7], tracked - 1, tracked - 1, 'WITHSCORES')
+  local raised = tonumber(kth[2])
+  if raised > floor then
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. raised)
+    redis.call('HSET', KEYS[4], 'all-floor', raised)
+  end
 end
 
 -- Per event second. A second at or before latest − retention is outside every bucket: its visits are

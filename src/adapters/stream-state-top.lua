@@ -10,7 +10,12 @@
 -- (visits desc, CIK asc) order are: every member whose count is above the N-th largest count S, then the
 -- smallest CIKs among those counting exactly S.
 --
--- KEYS  1 totals  2 idx:sec  3 top:all  4 scratch key
+-- All time: the tracked set top:all holds exactly the CIKs with at least `all-floor` visits (see the apply
+-- script), so a ranking it has enough members for is exact from it; a longer one — or the visits of given
+-- CIKs — comes from the hash `all`. For a ranking longer than the set, "seconds found" is -1 and nothing
+-- else: the caller reads the hash.
+--
+-- KEYS  1 totals  2 idx:sec  3 top:all  4 scratch key  5 all
 -- ARGV  1 base   2 window seconds (0 = all time)   3 limit   4 end second ("" = the latest)
 --       5 "top" | "visits"   6… CIK members (for "visits")
 -- Returns {} when nothing was applied yet, else {latest, end, seconds found, flat list}: "top" →
@@ -26,7 +31,18 @@ if ARGV[4] ~= '' then stop = tonumber(ARGV[4]) end
 
 local source = KEYS[3]
 local found = 0
-if width > 0 then
+if width == 0 then
+  if ARGV[5] == 'visits' then
+    local counts = {}
+    for j = 6, #ARGV, 1000 do
+      local part = redis.call('HMGET', KEYS[5], unpack(ARGV, j, math.min(j + 999, #ARGV)))
+      for q = 1, #part do counts[#counts + 1] = part[q] end
+    end
+    return {latest, stop, 0, counts}
+  end
+  local floor = tonumber(redis.call('HGET', KEYS[1], 'all-floor') or '1')
+  if floor > 1 and redis.call('ZCARD', KEYS[3]) < limit then return {latest, stop, -1, {}} end
+else
   local secs = redis.call('ZRANGEBYSCORE', KEYS[2], stop - width + 1, stop)
   found = #secs
   if found == 0 then return {latest, stop, 0, {}} end

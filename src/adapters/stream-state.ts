@@ -9,10 +9,12 @@
  *   P{T}:meta          hash   filter, layout, created-ms, retention-s
  *   P{T}:offsets       hash   "topic:partition" → last applied offset          (the exactly-once marker)
  *   P{T}:applied-at    hash   "topic:partition" → wall ms of its last apply
- *   P{T}:totals        hash   records, visits, filtered, rejected, late, latest (event second), updated-ms
+ *   P{T}:totals        hash   records, visits, filtered, rejected, late, latest (event second), updated-ms,
+ *                             all-floor
  *   P{T}:rejects       hash   reason → records rejected
  *   P{T}:samples       list   the 20 latest reject samples (JSON: topic, partition, offset, reason, text)
- *   P{T}:top:all       zset   CIK (10 digits) → all-time visits
+ *   P{T}:all           hash   CIK (10 digits) → all-time visits
+ *   P{T}:top:all       zset   the same for the CIKs with at least `all-floor` visits (the ranking's head)
  *   P{T}:sec:<s>       zset   CIK → visits in event second s            (kept for the last hour)
  *   P{T}:vps:<m>       hash   s − m → visits in event second s, for the minute starting at m (retention)
  *   P{T}:idx:sec       zset   s → s for every sec:<s> key that exists
@@ -47,6 +49,9 @@ export interface NamespaceKeys {
   totals: string;
   rejects: string;
   samples: string;
+  /** Every CIK's all-time visits (hash). */
+  allCounts: string;
+  /** The all-time ranking's head (sorted set), see stream-state-apply.lua. */
   allTime: string;
   secIndex: string;
   vpsIndex: string;
@@ -57,6 +62,8 @@ export interface NamespaceKeys {
 export const SAMPLES_KEPT = 20;
 /** Per-CIK per-second counts are kept this far behind the latest second: the longest window. */
 export const CIK_HORIZON_SECONDS = LONGEST_WINDOW_SECONDS;
+/** All-time rankings up to this long are read from the tracked set (longer ones from the hash of every CIK). */
+export const ALL_TIME_TRACKED = 10_000;
 
 /**
  * The keys of the namespace under `prefix`. The hash tag is the prefix without trailing colons, so every
@@ -82,6 +89,7 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
     totals: base + 'totals',
     rejects: base + 'rejects',
     samples: base + 'samples',
+    allCounts: base + 'all',
     allTime: base + 'top:all',
     secIndex: base + 'idx:sec',
     vpsIndex: base + 'idx:vps',
@@ -191,15 +199,20 @@ export class StreamState {
   readonly keys: NamespaceKeys;
   private readonly scripts: StateScripts;
 
+  /** How long an all-time ranking the tracked set serves (tests make it small). */
+  private readonly tracked: number;
+
   constructor(
     readonly redis: Redis,
     prefix: string,
+    options: { allTimeTracked?: number } = {},
   ) {
     this.keys = namespaceKeys(prefix);
+    this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
     if (!('findocStreamApply' in redis)) {
-      redis.defineCommand('findocStreamApply', { numberOfKeys: 9, lua: APPLY_LUA });
-      redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
+      redis.defineCommand('findocStreamApply', { numberOfKeys: 10, lua: APPLY_LUA });
+      redis.defineCommand('findocStreamTop', { numberOfKeys: 5, lua: TOP_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
   }
@@ -286,9 +299,9 @@ export class StreamState {
   async apply(delta: BatchDelta, filter: string, retentionSeconds: number): Promise<ApplyResult> {
     const k = this.keys;
     const args: (string | number)[] = [
-      k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex,
+      k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex, k.allCounts,
       k.base, filter, retentionSeconds, CIK_HORIZON_SECONDS, SAMPLES_KEPT,
-      delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond,
+      delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond, this.tracked,
     ];
     args.push(delta.ranges.length);
     for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.follows ?? -1, r.last);
@@ -324,9 +337,14 @@ export class StreamState {
   async readTop(window: TopWindowName, limit: number, options: { end?: number } = {}): Promise<TopResult> {
     const reply = await this.top(window, options.end, limit, []);
     if (reply === null) return { window, asOf: null, end: null, entries: [], complete: true };
-    const flat = reply.values as string[];
     const entries: TopEntry[] = [];
-    for (let i = 0; i < flat.length; i += 2) entries.push({ cik: memberCik(flat[i]), visits: Number(flat[i + 1]) });
+    if (reply.found < 0) {
+      // An all-time ranking longer than the tracked set: from the hash of every CIK.
+      for (const [member, visits] of Object.entries(await this.redis.hgetall(this.keys.allCounts))) entries.push({ cik: memberCik(member), visits: Number(visits) });
+    } else {
+      const flat = reply.values as string[];
+      for (let i = 0; i < flat.length; i += 2) entries.push({ cik: memberCik(flat[i]), visits: Number(flat[i + 1]) });
+    }
     return { window, asOf: reply.latest, end: reply.end, entries: topN(entries, limit), complete: reply.complete };
   }
 
@@ -345,7 +363,7 @@ export class StreamState {
     const k = this.keys;
     const width = windowSeconds(window) ?? 0;
     const reply = await this.scripts.findocStreamTop([
-      k.totals, k.secIndex, k.allTime, k.tmp, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
+      k.totals, k.secIndex, k.allTime, k.tmp, k.allCounts, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
     ]);
     if (reply.length === 0) return null;
     const latest = Number(reply[0]);
@@ -353,6 +371,7 @@ export class StreamState {
     return {
       latest,
       end: stop,
+      found: Number(reply[2]),
       complete: width === 0 || stop - width + 1 > latest - CIK_HORIZON_SECONDS,
       values: reply[3] as (string | null)[],
     };

@@ -11,6 +11,7 @@ import { FindocError } from '../../src/core/errors.js';
 import { filterOf } from '../../src/core/filter.js';
 import { aggregate, parseRecords, recordSet, type ParsedBatch } from '../../src/core/stream-batch.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
+import { memberCik } from '../../src/core/windows.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
 const config = stackConfig();
@@ -156,6 +157,37 @@ describe('stream state in Redis', () => {
       const top = await st.readTop(w, 4);
       assert.deepEqual(top.entries, [{ cik: 50, visits: 2 }, { cik: 65_001, visits: 2 }, { cik: 13, visits: 1 }, { cik: 26, visits: 1 }], w);
     }
+  });
+
+  it('the all-time ranking stays exact when its tracked head is pruned (any length, any CIK)', async () => {
+    const redis = await connectRedis(config.redis.url);
+    opened.push(redis);
+    const prefix = `${uniqueName('it-state')}:`;
+    prefixes.push(prefix);
+    const st = new StreamState(redis, prefix, { allTimeTracked: 3 });
+    const want = new Map<number, number>();
+    let offset = 0;
+    // Ten writes; CIK c gets c visits in all, spread so that counts climb past the rising floor.
+    for (let w = 0; w < 10; w++) {
+      const visits: [number, number][] = [];
+      for (let c = 1; c <= 12; c++) {
+        const n = Math.floor((c * (w + 1)) / 10) - Math.floor((c * w) / 10);
+        for (let j = 0; j < n; j++) visits.push([T0 + w, c]);
+        want.set(c, (want.get(c) ?? 0) + n);
+      }
+      if (visits.length === 0) continue;
+      await st.applyBatches([batch(0, offset, visits)], 'all', DAY);
+      offset += visits.length;
+    }
+    const floor = Number(await redis.hget(st.keys.totals, 'all-floor'));
+    assert.ok(floor > 1, `the floor rose (${floor})`);
+    const head = await redis.zrange(st.keys.allTime, 0, -1, 'WITHSCORES');
+    assert.ok(head.length / 2 <= 6, `pruned to at most 2K members (${head.length / 2})`);
+    for (let i = 0; i < head.length; i += 2) assert.equal(Number(head[i + 1]), want.get(memberCik(head[i])));
+    const ranking = [...want].map(([cik, visits]) => ({ cik, visits })).sort((a, b) => b.visits - a.visits || a.cik - b.cik);
+    assert.deepEqual((await st.readTop('all', 3)).entries, ranking.slice(0, 3));
+    assert.deepEqual((await st.readTop('all', 12)).entries, ranking, 'longer than the head: from the hash');
+    assert.deepEqual([...(await st.readWindowVisits('all', [1, 12, 99]))], [[1, 1], [12, 12], [99, 0]]);
   });
 
   it('an empty namespace reads as empty; a window beyond the per-CIK horizon says it is incomplete', async () => {
