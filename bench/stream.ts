@@ -142,21 +142,16 @@ async function newTopic(name: string): Promise<string> {
   return topic;
 }
 
-function exec(cmd: string, args: string[], options: { countLines?: boolean } = {}): Promise<{ code: number | null; ms: number; stdout: string; lines: number; stderr: string }> {
+function exec(cmd: string, args: string[]): Promise<{ code: number | null; ms: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let lines = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      if (options.countLines) {
-        for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
-      } else stdout += d;
-    });
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ms: performance.now() - start, stdout, lines, stderr }));
+    child.on('close', (code) => resolve({ code, ms: performance.now() - start, stdout, stderr }));
   });
 }
 
@@ -167,9 +162,14 @@ async function produceFile(topic: string, file: string): Promise<number> {
   return performance.now() - start;
 }
 
+/**
+ * kcat reading the whole topic, its records counted by `wc -l` — not by this process, which would slow
+ * kcat down (measured: 0.3–0.4 M records/s through a Node pipe against 1.0–1.4 M/s into wc).
+ */
 async function kcatConsume(topic: string, expected: number): Promise<number> {
-  const r = await exec('kcat', ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { countLines: true });
-  if (r.code !== 0 || r.lines !== expected) throw new Error(`kcat -C read ${r.lines} of ${expected} records: ${r.stderr}`);
+  const r = await exec('bash', ['-c', `set -o pipefail; kcat -C -b ${brokers} -t ${topic} -o beginning -e -q -f '%s\\n' | wc -l`]);
+  const lines = Number(r.stdout.trim());
+  if (r.code !== 0 || lines !== expected) throw new Error(`kcat -C read ${lines} of ${expected} records: ${r.stderr}`);
   return (expected * 1000) / r.ms;
 }
 
