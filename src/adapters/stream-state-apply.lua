@@ -21,7 +21,7 @@
 --             n, n × (reason, count)          rejects per reason
 --             n, n × sample                   reject samples (JSON text)
 --             n, n × (visits, cik member)     all-time per CIK
---             n, n × (second, visits, k, k × (visits, cik member))   per event second
+--             n, n × (second, visits, CIKs)   per event second; CIKs: one per visit, 5 bytes each
 -- Returns {1, latest} when applied; {0, latest, stored offset or -1 per range} when nothing was; an error
 -- "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
 
@@ -118,59 +118,42 @@ if redis.call('ZCARD', KEYS[7]) > 2 * tracked then
 end
 
 -- Per event second. A second at or before latest − retention is outside every bucket: its visits are
--- "late" (the all-time counts above still have them). Per-CIK counts are kept only for the seconds the
--- longest sliding window can reach (latest − horizon, latest].
+-- "late" (the all-time counts above still have them). The CIKs of a second's visits are kept only for the
+-- seconds the longest sliding window can reach (latest − horizon, latest]: appended to the second's list.
 local late = 0
 local minutes = {}
-local seconds = {}
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   local s = tonumber(ARGV[i])
   local v = tonumber(ARGV[i + 1])
-  local k = tonumber(ARGV[i + 2])
+  local ciks = ARGV[i + 2]
   i = i + 3
   if s <= latest - retention then
     late = late + v
-    i = i + 2 * k
   else
     local m = s - s % 60
     redis.call('HINCRBY', base .. 'vps:' .. m, s - m, v)
     minutes[m] = true
     if s > latest - horizon then
       local key = base .. 'sec:' .. s
-      if redis.call('EXISTS', key) == 0 then
-        -- A second this call creates (the common case when partitions are merged): one ZADD of all its
-        -- pairs instead of one ZINCRBY each. In slices: unpack has a stack limit of a few thousand values.
-        for j = i, i + 2 * k - 1, 4000 do
-          redis.call('ZADD', key, unpack(ARGV, j, math.min(j + 3999, i + 2 * k - 1)))
-        end
-        i = i + 2 * k
-      else
-        for _ = 1, k do
-          redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1]); i = i + 2
-        end
+      if redis.call('APPEND', key, ciks) == #ciks then
+        -- Created by this write: index it, and give it its TTL (the event time it has left before it
+        -- leaves the horizon, plus one more horizon of grace).
+        redis.call('ZADD', KEYS[8], s, s)
+        redis.call('EXPIRE', key, s - latest + 2 * horizon)
       end
-      seconds[s] = true
-    else
-      i = i + 2 * k
     end
   end
 end
 if late > 0 then redis.call('HINCRBY', KEYS[4], 'late', late) end
 
--- Index and TTL of the keys written. The TTL is the event time the key has left before it leaves its
--- horizon, plus one more horizon of grace (a stopped stream's last state stays readable that long); the
--- expiry below removes keys by event time, the TTL bounds memory when the stream stops for good.
+-- Minute hashes: indexed, and their TTL (as above, with the retention) renewed by every write.
 for m in pairs(minutes) do
   redis.call('ZADD', KEYS[9], m, m)
   redis.call('EXPIRE', base .. 'vps:' .. m, m + 59 - latest + 2 * retention)
 end
-for s in pairs(seconds) do
-  redis.call('ZADD', KEYS[8], s, s)
-  redis.call('EXPIRE', base .. 'sec:' .. s, s - latest + 2 * horizon)
-end
 
--- Expiry by event time, when the latest second moved: drop per-CIK sets at or before latest − horizon and
+-- Expiry by event time, when the latest second moved: drop CIK lists of seconds at or before latest − horizon and
 -- minute hashes whose every second is at or before latest − retention. No write above touched them (they
 -- are older than what this batch may write), so nothing resurrects them.
 local function drop(index, upTo, prefix)

@@ -15,17 +15,16 @@
  *   P{T}:samples       list   the 20 latest reject samples (JSON: topic, partition, offset, reason, text)
  *   P{T}:all           hash   CIK (10 digits) → all-time visits
  *   P{T}:top:all       zset   the same for the CIKs with at least `all-floor` visits (the ranking's head)
- *   P{T}:sec:<s>       zset   CIK → visits in event second s            (kept for the last hour)
+ *   P{T}:sec:<s>       string the CIK of each visit in event second s, 5 bytes each  (kept for the last hour)
  *   P{T}:vps:<m>       hash   s − m → visits in event second s, for the minute starting at m (retention)
  *   P{T}:idx:sec       zset   s → s for every sec:<s> key that exists
  *   P{T}:idx:vps       zset   m → m for every vps:<m> key that exists
  *   P{T}:ingest:<t>    hash   records, visits applied during wall second t     (TTL 120 s)
- *   P{T}:tmp           zset   scratch for window sums, deleted by the script that made it
  */
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
 import type { AppliedOffset } from '../core/lag.js';
-import { addCounts, aggregate, emptyCounts, trimBatch, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { addCounts, aggregate, countPackedCiks, emptyCounts, trimBatch, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
 import {
   LONGEST_WINDOW_SECONDS,
   cikMember,
@@ -55,7 +54,6 @@ export interface NamespaceKeys {
   allTime: string;
   secIndex: string;
   vpsIndex: string;
-  tmp: string;
 }
 
 /** Reject samples kept in the namespace (newest first). */
@@ -93,7 +91,6 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
     allTime: base + 'top:all',
     secIndex: base + 'idx:sec',
     vpsIndex: base + 'idx:vps',
-    tmp: base + 'tmp',
   };
 }
 
@@ -184,12 +181,12 @@ export interface ResetResult {
 const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 
-type ScriptReply = (string | number | null | ScriptReply)[];
+type ScriptReply = (Buffer | number | null | ScriptReply)[];
 /** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
  * tens of thousands of arguments would overflow the call stack. */
 interface StateScripts {
-  findocStreamApply(args: (string | number)[]): Promise<number[]>;
-  findocStreamTop(args: (string | number)[]): Promise<ScriptReply>;
+  findocStreamApply(args: (string | number | Buffer)[]): Promise<number[]>;
+  findocStreamTopBuffer(args: (string | number)[]): Promise<ScriptReply>;
 }
 
 /** The rates in progress are over this many whole wall seconds. */
@@ -212,7 +209,7 @@ export class StreamState {
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
     if (!('findocStreamApply' in redis)) {
       redis.defineCommand('findocStreamApply', { numberOfKeys: 10, lua: APPLY_LUA });
-      redis.defineCommand('findocStreamTop', { numberOfKeys: 5, lua: TOP_LUA });
+      redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
   }
@@ -298,7 +295,7 @@ export class StreamState {
   /** One script call: all of the delta with its offsets, or nothing (see stream-state-apply.lua). */
   async apply(delta: BatchDelta, filter: string, retentionSeconds: number): Promise<ApplyResult> {
     const k = this.keys;
-    const args: (string | number)[] = [
+    const args: (string | number | Buffer)[] = [
       k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex, k.allCounts,
       k.base, filter, retentionSeconds, CIK_HORIZON_SECONDS, SAMPLES_KEPT,
       delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond, this.tracked,
@@ -313,10 +310,7 @@ export class StreamState {
     args.push(delta.ciks.length);
     for (let i = 0; i < delta.ciks.length; i++) args.push(delta.cikVisits[i], cikMember(delta.ciks[i]));
     args.push(delta.seconds.length);
-    for (const s of delta.seconds) {
-      args.push(s.second, s.visits, s.ciks.length);
-      for (let i = 0; i < s.ciks.length; i++) args.push(s.counts[i], cikMember(s.ciks[i]));
-    }
+    for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
     let reply: number[];
     try {
       reply = await this.scripts.findocStreamApply(args);
@@ -332,18 +326,20 @@ export class StreamState {
 
   /**
    * Top `limit` CIKs over a window ending at the latest second (or at `end`), sorted by visits desc then
-   * CIK asc. Exact: the sum of the per-second counts of the seconds the window covers (windows.ts).
+   * CIK asc. Exact: the count of the window's seconds' CIKs (windows.ts), or the all-time counts.
    */
   async readTop(window: TopWindowName, limit: number, options: { end?: number } = {}): Promise<TopResult> {
     const reply = await this.top(window, options.end, limit, []);
     if (reply === null) return { window, asOf: null, end: null, entries: [], complete: true };
     const entries: TopEntry[] = [];
-    if (reply.found < 0) {
+    if (window !== 'all') {
+      for (const [cik, visits] of countPackedCiks(reply.values)) entries.push({ cik, visits });
+    } else if (reply.found < 0) {
       // An all-time ranking longer than the tracked set: from the hash of every CIK.
       for (const [member, visits] of Object.entries(await this.redis.hgetall(this.keys.allCounts))) entries.push({ cik: memberCik(member), visits: Number(visits) });
     } else {
-      const flat = reply.values as string[];
-      for (let i = 0; i < flat.length; i += 2) entries.push({ cik: memberCik(flat[i]), visits: Number(flat[i + 1]) });
+      const flat = reply.values as Buffer[];
+      for (let i = 0; i < flat.length; i += 2) entries.push({ cik: memberCik(flat[i].toString()), visits: Number(flat[i + 1].toString()) });
     }
     return { window, asOf: reply.latest, end: reply.end, entries: topN(entries, limit), complete: reply.complete };
   }
@@ -352,18 +348,28 @@ export class StreamState {
   async readWindowVisits(window: TopWindowName, ciks: readonly number[], options: { end?: number } = {}): Promise<Map<number, number>> {
     const out = new Map<number, number>(ciks.map((c) => [c, 0]));
     if (ciks.length === 0) return out;
-    const reply = await this.top(window, options.end, null, ciks.map(cikMember));
+    const reply = await this.top(window, options.end, null, window === 'all' ? ciks.map(cikMember) : []);
     if (reply === null) return out;
-    reply.values.forEach((v, i) => out.set(ciks[i], v === null ? 0 : Number(v)));
+    if (window !== 'all') return countPackedCiks(reply.values, out, new Set(ciks));
+    reply.values.forEach((v, i) => out.set(ciks[i], v === null ? 0 : Number(v.toString())));
     return out;
   }
 
-  /** Runs the window script: the top `limit` entries, or (limit null) the visits of `members`. */
+  /** Visits per CIK in one event second (empty once the second left the last hour). */
+  async readSecondVisits(second: number): Promise<Map<number, number>> {
+    return countPackedCiks([await this.redis.getBuffer(`${this.keys.base}sec:${second}`)]);
+  }
+
+  /**
+   * Runs the window script: for a sliding window, the CIK lists of its seconds; for all time, the top
+   * `limit` entries, or (limit null) the visits of `members`.
+   */
   private async top(window: TopWindowName, end: number | undefined, limit: number | null, members: string[]) {
     const k = this.keys;
     const width = windowSeconds(window) ?? 0;
-    const reply = await this.scripts.findocStreamTop([
-      k.totals, k.secIndex, k.allTime, k.tmp, k.allCounts, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
+    // The Buffer variant: CIK lists are bytes, not text.
+    const reply = await this.scripts.findocStreamTopBuffer([
+      k.totals, k.secIndex, k.allTime, k.allCounts, k.base, width, limit ?? 0, end ?? '', limit === null ? 'visits' : 'top', ...members,
     ]);
     if (reply.length === 0) return null;
     const latest = Number(reply[0]);
@@ -373,7 +379,7 @@ export class StreamState {
       end: stop,
       found: Number(reply[2]),
       complete: width === 0 || stop - width + 1 > latest - CIK_HORIZON_SECONDS,
-      values: reply[3] as (string | null)[],
+      values: reply[3] as (Buffer | null)[],
     };
   }
 

@@ -24,9 +24,10 @@
  * Visits dropped by the crawler filter (filter.ts) are counted as `filtered`. Two steps:
  *   parseRecords  one partition's batch → its kept visits (event second, CIK) and counters; done as soon
  *                 as the batch is fetched;
- *   aggregate     the parsed batches of several partitions → one BatchDelta: visits per event second, per
- *                 (event second, CIK), per CIK. Merging partitions before writing matters: they cover the
- *                 same seconds and CIKs, so Redis gets far fewer increments than batch by batch.
+ *   aggregate     the parsed batches of several partitions → one BatchDelta: visits per event second with
+ *                 the CIK of each (packed, 5 bytes a visit), and visits per CIK. Merging partitions before
+ *                 writing matters: they cover the same seconds and CIKs, so Redis gets one append per
+ *                 second and one increment per CIK for all of them.
  */
 import { LogParser } from './log-parser.js';
 import { REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
@@ -129,12 +130,37 @@ export interface OffsetRange {
   last: number;
 }
 
-/** Visits of one event second, and how they split over CIKs (ciks ascending). */
+/**
+ * Visits of one event second, and their CIKs: one CIK per visit, packed (packCiks), in no particular
+ * order — the state appends them to the second's own list, and readers count.
+ */
 export interface SecondDelta {
   second: number;
   visits: number;
-  ciks: number[];
-  counts: number[];
+  ciks: Buffer;
+}
+
+/** Bytes per CIK in a packed list: 5, big-endian (CIKs have at most 10 digits, < 2^40). */
+export const PACKED_CIK_BYTES = 5;
+
+/** Writes `cik` at `buf[at … at + 5)`. */
+export function packCik(buf: Buffer, at: number, cik: number): void {
+  const high = Math.floor(cik / 0x1_0000_0000);
+  buf[at] = high;
+  buf.writeUInt32BE(cik - high * 0x1_0000_0000, at + 1);
+}
+
+/** Counts the CIKs of packed lists (occurrences per CIK), optionally only those in `only`. */
+export function countPackedCiks(lists: Iterable<Buffer | null>, into = new Map<number, number>(), only?: ReadonlySet<number>): Map<number, number> {
+  for (const list of lists) {
+    if (!list) continue;
+    for (let p = 0; p + PACKED_CIK_BYTES <= list.length; p += PACKED_CIK_BYTES) {
+      const cik = list[p] * 0x1_0000_0000 + list.readUInt32BE(p + 1);
+      if (only && !only.has(cik)) continue;
+      into.set(cik, (into.get(cik) ?? 0) + 1);
+    }
+  }
+  return into;
 }
 
 export interface BatchDelta extends BatchCounts {
@@ -262,7 +288,8 @@ export function trimBatch(batch: ParsedBatch, stored: number | null): ParsedBatc
  */
 export class DeltaBuilder {
   private readonly ranges = new Map<string, OffsetRange>();
-  private readonly perSecond = new Map<number, Map<number, number>>();
+  /** Per event second, the CIK of each visit. */
+  private readonly perSecond = new Map<number, number[]>();
   private readonly perCik = new Map<number, number>();
   private readonly counts: BatchCounts = emptyCounts();
   private maxSecond = -Infinity;
@@ -281,19 +308,19 @@ export class DeltaBuilder {
     }
     addCounts(this.counts, b);
     const { perSecond, perCik } = this;
-    // Rows of one partition mostly come in time order: keep the last second's map at hand.
+    // Rows of one partition mostly come in time order: keep the last second's list at hand.
     let lastSecond = NaN;
-    let map: Map<number, number> | undefined;
+    let list: number[] | undefined;
     for (let i = 0; i < b.visits; i++) {
       const s = b.second[i];
       const c = b.cik[i];
       if (s !== lastSecond) {
         lastSecond = s;
-        map = perSecond.get(s);
-        if (!map) perSecond.set(s, (map = new Map()));
+        list = perSecond.get(s);
+        if (!list) perSecond.set(s, (list = []));
         if (s > this.maxSecond) this.maxSecond = s;
       }
-      map!.set(c, (map!.get(c) ?? 0) + 1);
+      list!.push(c);
       perCik.set(c, (perCik.get(c) ?? 0) + 1);
     }
   }
@@ -301,12 +328,10 @@ export class DeltaBuilder {
   build(): BatchDelta {
     const seconds: SecondDelta[] = [];
     for (const second of [...this.perSecond.keys()].sort((a, b) => a - b)) {
-      const m = this.perSecond.get(second)!;
-      const ciks = [...m.keys()].sort((a, b) => a - b);
-      const counts = ciks.map((c) => m.get(c)!);
-      let visits = 0;
-      for (const n of counts) visits += n;
-      seconds.push({ second, visits, ciks, counts });
+      const list = this.perSecond.get(second)!;
+      const ciks = Buffer.allocUnsafe(list.length * PACKED_CIK_BYTES);
+      for (let i = 0; i < list.length; i++) packCik(ciks, i * PACKED_CIK_BYTES, list[i]);
+      seconds.push({ second, visits: list.length, ciks });
     }
     const ciks = [...this.perCik.keys()].sort((a, b) => a - b);
     return {

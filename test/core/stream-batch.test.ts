@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { filterOf, parseFilter } from '../../src/core/filter.js';
-import { aggregate, parseRecords, recordSet, trimBatch, type ParseOptions, type RecordSet } from '../../src/core/stream-batch.js';
+import { PACKED_CIK_BYTES, aggregate, countPackedCiks, packCik, parseRecords, recordSet, trimBatch, type ParseOptions, type RecordSet } from '../../src/core/stream-batch.js';
 
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
 const NOW = Date.UTC(2026, 0, 1) / 1000;
@@ -60,7 +60,7 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.deepEqual(delta.rejects, { bad_cik: 2 });
     assert.deepEqual(new Map(delta.seconds.map((s) => [s.second, s.visits])), want.perSecond);
     const pairs = new Map<string, number>();
-    for (const s of delta.seconds) s.ciks.forEach((c, i) => pairs.set(`${s.second}/${c}`, s.counts[i]));
+    for (const s of delta.seconds) for (const [c, n] of countPackedCiks([s.ciks])) pairs.set(`${s.second}/${c}`, n);
     assert.deepEqual(pairs, want.perPair);
     assert.deepEqual(new Map(delta.ciks.map((c, i) => [c, delta.cikVisits[i]])), want.perCik);
     assert.equal(delta.maxSecond, Date.UTC(2017, 5, 30, 0, 1, 11) / 1000);
@@ -73,7 +73,7 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     }
     // Sorted as the apply script expects.
     assert.deepEqual(delta.seconds.map((s) => s.second), [...delta.seconds.map((s) => s.second)].sort((a, b) => a - b));
-    for (const s of delta.seconds) assert.deepEqual(s.ciks, [...s.ciks].sort((a, b) => a - b));
+    for (const s of delta.seconds) assert.equal(s.ciks.length, s.visits * PACKED_CIK_BYTES);
   });
 
   it('odd records are rejected with a reason and their own offset, and never shift the records after them', () => {
@@ -142,6 +142,15 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.deepEqual(d.cikVisits, [2, 1]);
     assert.throws(() => aggregate([b, a]), /do not follow each other/);
     assert.throws(() => aggregate([a, a]), /do not follow each other/);
+  });
+
+  it('packed CIK lists hold any 10-digit CIK exactly, and count per CIK (optionally only some)', () => {
+    const ciks = [0, 1, 255, 256, 4_294_967_295, 4_294_967_296, 1_608_552, 9_999_999_999, 1_608_552];
+    const buf = Buffer.alloc(ciks.length * PACKED_CIK_BYTES);
+    ciks.forEach((c, i) => packCik(buf, i * PACKED_CIK_BYTES, c));
+    const counts = countPackedCiks([buf, null, buf.subarray(0, PACKED_CIK_BYTES)]);
+    assert.deepEqual(counts, new Map([[0, 2], [1, 1], [255, 1], [256, 1], [4_294_967_295, 1], [4_294_967_296, 1], [1_608_552, 2], [9_999_999_999, 1]]));
+    assert.deepEqual(countPackedCiks([buf], new Map([[7, 0]]), new Set([7, 1_608_552])), new Map([[7, 0], [1_608_552, 2]]));
   });
 
   it('a batch without visits still carries its offsets and counters', () => {

@@ -102,8 +102,8 @@ describe('stream state in Redis', () => {
     await st.applyBatches([batch(0, 2, [[later, 3], [T0 - retention, 4], [T0 + 3, 5]])], 'all', retention);
     const p = await st.readProgress();
     assert.deepEqual([p.visits, p.late, p.latestSecond], [5, 1, later]);
-    assert.equal(await st.redis.exists(`${keys.base}sec:${T0}`), 0, 'per-CIK set of T0 dropped');
-    assert.equal(await st.redis.exists(`${keys.base}sec:${T0 + 3}`), 0, 'a second older than the horizon gets no per-CIK set');
+    assert.equal(await st.redis.exists(`${keys.base}sec:${T0}`), 0, 'CIK list of T0 dropped');
+    assert.equal(await st.redis.exists(`${keys.base}sec:${T0 + 3}`), 0, 'a second older than the horizon gets no CIK list');
     assert.deepEqual(await st.redis.zrange(keys.secIndex, 0, -1), [String(T0 + 10), String(later)]);
     // T0 + 3 is within the retention: counted per second. T0 − 2h is late: all-time only.
     const vps = await st.readVisitsPerSecond(T0, T0 + 20);

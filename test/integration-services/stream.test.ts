@@ -97,10 +97,7 @@ async function assertExact(state: StreamState, want: ReturnType<typeof expected>
   vps.counts.forEach((n, i) => n > 0 && got.set(first - 1 + i, n));
   assert.deepEqual(got, want.perSecond, 'visits per second');
   const pairs = new Map<string, number>();
-  for (const s of seconds) {
-    const flat = await redis.zrange(`${state.keys.base}sec:${s}`, 0, -1, 'WITHSCORES');
-    for (let i = 0; i < flat.length; i += 2) pairs.set(`${s}/${memberCik(flat[i])}`, Number(flat[i + 1]));
-  }
+  for (const s of seconds) for (const [cik, n] of await state.readSecondVisits(s)) pairs.set(`${s}/${cik}`, n);
   assert.deepEqual(pairs, want.perPair, 'visits per (second, CIK)');
   const all = await redis.hgetall(state.keys.allCounts);
   assert.deepEqual(new Map(Object.entries(all).map(([m, n]) => [memberCik(m), Number(n)])), want.perCik, 'all-time visits per CIK');
