@@ -7,7 +7,7 @@
  *
  * Top N: entries sorted by visits descending, then CIK ascending (ties break by the smaller CIK), cut to N.
  *
- * Pure: no Redis here. src/adapters/stream-state.ts stores per-second per-CIK counts and sums the seconds a
+ * Pure: no Redis here. src/adapters/stream-state.ts keeps the CIKs of each second's visits and counts the seconds a
  * window covers; this file says which seconds those are.
  */
 import { usageError } from './errors.js';
