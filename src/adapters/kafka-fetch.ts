@@ -149,13 +149,24 @@ export interface DecodedRecords {
 let at = 0;
 
 function uvarint(b: Uint8Array, p: number): number {
-  let v = 0;
-  let shift = 0;
-  let c: number;
+  // One or two bytes in nearly every record (lengths, deltas, sizes below 16 KiB): plain integer ops.
+  let c = b[p++];
+  if (c < 0x80) {
+    at = p;
+    return c;
+  }
+  let v = c & 0x7f;
+  c = b[p++];
+  if (c < 0x80) {
+    at = p;
+    return v | (c << 7);
+  }
+  v |= (c & 0x7f) << 7;
+  let scale = 16384;
   do {
     c = b[p++];
-    v += (c & 0x7f) * 2 ** shift;
-    shift += 7;
+    v += (c & 0x7f) * scale;
+    scale *= 128;
   } while (c & 0x80);
   at = p;
   return v;

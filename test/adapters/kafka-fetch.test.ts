@@ -54,6 +54,22 @@ describe('decodeRecordBatches', () => {
     assert.deepEqual(valuesOf(decodeRecordBatches(data, 104)), [[104, 'e,5']]);
   });
 
+  it('reads lengths of any varint size (values of 0 B to 2 MB) and offsets past 2^32', () => {
+    for (const size of [0, 127, 128, 16_383, 16_384, 300_000, 2_100_000]) {
+      const b = new RecordBatchBuilder(8_000_000);
+      const value = Buffer.alloc(size, 0x61);
+      const key = Buffer.from('k');
+      // Timestamps far apart: a long timestampDelta varint to skip.
+      assert.ok(b.add(key, 0, 1, value, 0, size, 1_500_000_000_000));
+      assert.ok(b.add(key, 0, 1, value, 0, size, 1_900_000_000_000));
+      const sealed = Buffer.from(b.seal(1n, 0, 0));
+      sealed.writeBigInt64BE(5_000_000_000n, 0);
+      const d = decodeRecordBatches(sealed, 5_000_000_000);
+      assert.deepEqual([...d.offsets], [5_000_000_000, 5_000_000_001], `size ${size}`);
+      assert.deepEqual([...d.starts], [0, size, 2 * size], `size ${size}`);
+    }
+  });
+
   it('leaves a batch cut short at the end of the response for the next fetch', () => {
     const first = batch(0, ['a', 'b']);
     const second = batch(2, ['c', 'd']);
