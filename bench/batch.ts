@@ -42,7 +42,7 @@ import type { BatchReport, runBatch as RunBatch } from '../src/batch/run.js';
 import { resolveConfig } from '../src/core/config.js';
 import { parseFilter } from '../src/core/filter.js';
 import { readSample, redate } from '../test/helpers/edgar-days.js';
-import { generatedDays, removeBucket } from './lib/input.js';
+import { generatedDays, removeBucket, uploadDays } from './lib/input.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 interface Args {
@@ -166,10 +166,7 @@ async function main(): Promise<void> {
     const inputs = args.real ? await realInputs(args, dir) : await generatedInputs(args);
     const { days, csvDir, gzDir } = inputs;
     log(`${args.days} days, ${(inputs.csvBytes / 1e6).toFixed(0)} MB csv${args.s3 ? `, ${(inputs.gzBytes / 1e6).toFixed(0)} MB csv.gz` : ''} (${args.real ? 'real samples, repeated' : 'findoc generate'}); ${cores} cores`);
-    if (args.s3) {
-      await store.ensureBucket(bucket);
-      for (const file of readdirSync(gzDir).sort()) await store.put(bucket, `logs/${file}`, createReadStream(join(gzDir, file)));
-    }
+    if (args.s3) await uploadDays(store, bucket, 'logs/', { files: readdirSync(gzDir).sort().map((f) => join(gzDir, f)) });
 
     // ── findoc batch ──
     const batch = async (inputs: string[], workers: number, raw = false): Promise<BatchReport> =>

@@ -178,7 +178,7 @@ export async function writeKcatInput(csv: string, out: string, range: { skip?: n
  * Uploads the days to a bucket of the local S3 (created if absent) under `prefix` (e.g. 'logs/'), keeping
  * their file names; resolves with the s3:// URL of the prefix. Remove the bucket with removeBucket.
  */
-export async function uploadDays(store: ObjectStore, bucket: string, prefix: string, days: GeneratedDays): Promise<string> {
+export async function uploadDays(store: ObjectStore, bucket: string, prefix: string, days: Pick<GeneratedDays, 'files'>): Promise<string> {
   await store.ensureBucket(bucket);
   for (const file of days.files) await store.put(bucket, `${prefix}${basename(file)}`, createReadStream(file));
   return `s3://${bucket}/${prefix}`;
