@@ -20,7 +20,8 @@
 --       then: n, n × ("topic:partition", follows (-1: none), last offset)
 --             n, n × (reason, count)          rejects per reason
 --             n, n × sample                   reject samples (JSON text)
---             n, n × (visits, cik member)     all-time per CIK
+--             n, members, visits              all-time per CIK: n CIK members of 10 bytes back to back, and
+--                                             n visit counts of 4 bytes (big-endian) back to back
 --             n, n × (second, visits, CIKs)   per event second; CIKs: one per visit, 5 bytes each
 -- Returns {1, latest} when applied; {0, latest, stored offset or -1 per range} when nothing was; an error
 -- "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
@@ -101,11 +102,13 @@ end
 -- Once the set passes 2K members, the floor rises to the K-th largest count and the members below it go,
 -- so a ranking of up to K (at least) is read from the set; a longer one from the hash (readTop).
 local floor = tonumber(redis.call('HGET', KEYS[4], 'all-floor') or '1')
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local c = redis.call('HINCRBY', KEYS[10], ARGV[i + 1], ARGV[i])
-  if c >= floor then redis.call('ZADD', KEYS[7], c, ARGV[i + 1]) end
-  i = i + 2
+n = tonumber(ARGV[i])
+local members, counts = ARGV[i + 1], ARGV[i + 2]
+i = i + 3
+for j = 0, n - 1 do
+  local member = string.sub(members, 10 * j + 1, 10 * j + 10)
+  local c = redis.call('HINCRBY', KEYS[10], member, (struct.unpack('>I4', counts, 4 * j + 1)))
+  if c >= floor then redis.call('ZADD', KEYS[7], c, member) end
 end
 local tracked = tonumber(ARGV[11])
 if redis.call('ZCARD', KEYS[7]) > 2 * tracked then
