@@ -1,7 +1,7 @@
 /**
  * The live state `findoc stream` keeps in Redis, and every read of it (`findoc top`, later `findoc watch`).
  * The key layout, its TTLs, the Redis Cluster hash tag and the exactly-once argument are documented in
- * docs/redis.md; the writes are one Lua script per batch (stream-state-apply.lua), the window reads one
+ * docs/redis.md; the writes are one Lua script per write group (stream-state-apply.lua), the window reads one
  * script per query (stream-state-top.lua).
  *
  * Keys of a namespace (prefix P, default "findoc:"; T = P without its trailing ":"):
