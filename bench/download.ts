@@ -30,7 +30,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, openSync, closeSync, writeSync, rmSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,6 +43,7 @@ import { gzipParallel } from '../src/core/gzip.js';
 import { unzipFirstCsv } from '../src/core/log-input.js';
 import { dayPath, dayUrl } from '../src/core/sec-urls.js';
 import { generatedDays, removeBucket } from './lib/input.js';
+import { measure, type Measured } from './lib/measure.js';
 import { report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -190,41 +190,6 @@ function startServer(routes: Record<string, string>): Promise<{ base: string; st
   });
 }
 
-interface Measured {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  wallS: number;
-  peakRssMiB: number;
-}
-
-/** Runs a command, polling its peak RSS (VmHWM) from /proc every 50 ms. */
-function measure(cmd: string, argv: string[], env: Record<string, string>): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    let peak = 0;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const poll = setInterval(async () => {
-      try {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-        const m = /VmHWM:\s+(\d+) kB/.exec(status);
-        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch {
-        /* exited */
-      }
-    }, 50);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearInterval(poll);
-      resolve({ stdout, stderr, code, wallS: (performance.now() - t0) / 1000, peakRssMiB: peak });
-    });
-  });
-}
-
 interface CliDay {
   status: string;
   csvBytes: number;
@@ -240,7 +205,7 @@ async function cliDownload(date: string, base: string, bucket: string, args: Arg
   const argv = [BIN, 'download', '--date', date, '--to-s3', `s3://${bucket}/days/`, '--base-url', base, '--json', '--force'];
   if (!args.gzip) argv.push('--no-gzip');
   argv.push('--gzip-level', String(args.gzipLevel));
-  const m = await measure(process.execPath, argv, { FINDOC_USER_AGENT: 'findoc bench admin@example.com' });
+  const m = await measure(process.execPath, argv, { env: { FINDOC_USER_AGENT: 'findoc bench admin@example.com' } });
   if (m.code !== 0) throw new Error(`findoc download exited ${m.code}: ${m.stderr}\n${m.stdout}`);
   const out = JSON.parse(m.stdout) as { days: CliDay[] };
   return { day: out.days[0], m };
@@ -315,7 +280,7 @@ async function main(): Promise<void> {
           throw new Error(`download did not store the day intact: ${JSON.stringify(run.day)}`);
         }
       }
-      if (!best || b.day.seconds < best.day.seconds) best = { day: b.day, wallS: b.m.wallS };
+      if (!best || b.day.seconds < best.day.seconds) best = { day: b.day, wallS: b.m.wallMs / 1000 };
       bigPeak = Math.max(bigPeak, b.m.peakRssMiB);
       smallPeak = Math.max(smallPeak, s.m.peakRssMiB);
       cpuS = Math.min(cpuS, await unzipGzipReference(big, args));

@@ -25,9 +25,8 @@
  *
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +37,7 @@ import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
 import { resolveConfig } from '../src/core/config.js';
 import { replay, type RecordSink } from '../src/core/replay.js';
 import { generatedDays, writeKcatInput } from './lib/input.js';
+import { measure } from './lib/measure.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -152,44 +152,6 @@ async function runVariant(args: Args): Promise<void> {
 
 // ───────────── parent ─────────────
 
-interface Measured {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  wallMs: number;
-  peakRssMiB: number;
-}
-
-/** Runs a command, polling its peak RSS (VmHWM) from /proc every 50 ms. */
-function measure(cmd: string, argv: string[], stdinFile?: string): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    // The reference reads its input file itself (as `kcat … < file`), not through this process.
-    const stdin = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
-    const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'pipe'] });
-    if (typeof stdin === 'number') closeSync(stdin);
-    let stdout = '';
-    let stderr = '';
-    let peak = 0;
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const poll = setInterval(async () => {
-      try {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-        const m = /VmHWM:\s+(\d+) kB/.exec(status);
-        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch {
-        // exited between polls
-      }
-    }, 50);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      resolve({ code, stdout, stderr, wallMs: performance.now() - t0, peakRssMiB: peak });
-    });
-  });
-}
-
 function ensureKcat(): boolean {
   if (spawnSync('kcat', ['-V']).status === 0) return true;
   process.stderr.write('bench: kcat missing, installing the Debian package (apt-get install -y kcat)\n');
@@ -252,7 +214,7 @@ async function main(): Promise<void> {
     // Reference: kcat.
     if (!ensureKcat()) throw new Error('kcat is missing and could not be installed (apt-get install -y kcat): no reference, no figure');
     const kt = await newTopic('kcat');
-    const k = await measure('kcat', ['-P', '-b', brokers, '-t', kt, '-K', '\t', '-X', 'enable.idempotence=true', '-X', 'acks=all'], input.kv);
+    const k = await measure('kcat', ['-P', '-b', brokers, '-t', kt, '-K', '\t', '-X', 'enable.idempotence=true', '-X', 'acks=all'], { stdinFile: input.kv });
     if (k.code !== 0) throw new Error(`kcat failed: ${k.stderr}`);
     const kcatRate = (input.rows * 1000) / k.wallMs;
     process.stderr.write(`bench: kcat ${input.rows} rows in ${Math.round(k.wallMs)} ms, peak RSS ${k.peakRssMiB.toFixed(0)} MiB\n`);
