@@ -34,7 +34,7 @@ import type { KafkaSettings } from '../core/config.js';
 import { FindocError } from '../core/errors.js';
 import { backoffMs, type RetryPolicy } from '../core/retry.js';
 import type { RecordSet } from '../core/stream-batch.js';
-import { kafkaUnavailable } from './kafka.js';
+import { kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
 import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, parseFetchResponse, type FetchPosition, type FetchResponse } from './kafka-fetch.js';
 
 export interface ConsumedBatch {
@@ -134,17 +134,6 @@ interface OpenGroup<G> {
   lastOffsets: Map<number, number>;
 }
 
-/** @platformatic/kafka connection options from findoc's Kafka settings. */
-export function connectionOptions(settings: KafkaSettings, connectTimeoutMs = 3000) {
-  return {
-    connectTimeout: connectTimeoutMs,
-    tls: settings.ssl ? {} : undefined,
-    sasl: settings.sasl
-      ? { mechanism: settings.sasl.mechanism.toUpperCase() as 'PLAIN', username: settings.sasl.username, password: settings.sasl.password }
-      : undefined,
-  };
-}
-
 /**
  * Joins the group and writes batches until `signal` aborts (resolves) or something fatal happens
  * (rejects: the group cannot be joined → exit 69, or the write callback's error).
@@ -155,7 +144,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
   const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
   const maxQueued = options.maxQueuedRecords ?? 20_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
-  const connection = connectionOptions(settings);
+  const connection = kafkaConnectionOptions(settings);
   const consumer = new Consumer({
     groupId: options.groupId,
     clientId: settings.clientId,

@@ -45,7 +45,7 @@
 import { ConnectionPool, Producer, Writer, createAPI, produceV7, type Broker, type ClusterMetadata, type Connection } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { FindocError } from '../core/errors.js';
-import { kafkaUnavailable } from './kafka.js';
+import { kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
 import {
   DEFAULT_MAX_BATCH_BYTES,
   PRODUCE_API_KEY,
@@ -141,13 +141,7 @@ export class KafkaVisitProducer {
       retries: options.retries ?? 8,
       connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     };
-    const connection = {
-      connectTimeout: opts.connectTimeoutMs,
-      tls: settings.ssl ? {} : undefined,
-      sasl: settings.sasl
-        ? { mechanism: settings.sasl.mechanism.toUpperCase() as 'PLAIN', username: settings.sasl.username, password: settings.sasl.password }
-        : undefined,
-    };
+    const connection = kafkaConnectionOptions(settings, opts.connectTimeoutMs);
     // idempotent stays off on this client: it is only used for metadata and InitProducerId, and with it on
     // @platformatic/kafka retries forever, which would hang on an unreachable broker instead of exit 69.
     const client = new Producer({ clientId: settings.clientId, bootstrapBrokers: settings.brokers, retries: 2, retryDelay: 250, ...connection });

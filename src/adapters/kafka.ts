@@ -73,3 +73,17 @@ export async function describeCluster(kafka: Kafka, settings: KafkaSettings): Pr
     return { brokers: c.brokers.length, controller: c.controller };
   });
 }
+
+/**
+ * Connection options for @platformatic/kafka (the replay producer's and the stream consumer's
+ * connections) from the same settings kafkajs gets above, so TLS and SASL are configured once.
+ */
+export function kafkaConnectionOptions(settings: KafkaSettings, connectTimeoutMs = 3000) {
+  return {
+    connectTimeout: connectTimeoutMs,
+    tls: settings.ssl ? {} : undefined,
+    sasl: settings.sasl
+      ? { mechanism: settings.sasl.mechanism.toUpperCase() as 'PLAIN', username: settings.sasl.username, password: settings.sasl.password }
+      : undefined,
+  };
+}

@@ -27,10 +27,12 @@ import { companyLabel } from './companies.js';
 import { usageError } from './errors.js';
 import type { Band, Temperature, VisitSeries } from './temperature.js';
 import { lastCompleteSecond, secondOfDay, temperature, visitsAt } from './temperature.js';
+import { SLIDING_WINDOW_SECONDS, TOP_WINDOWS, type SlidingWindowName } from './windows.js';
 
-export const WINDOWS = ['10s', '1m', '5m', '1h'] as const;
-export type TopWindow = (typeof WINDOWS)[number];
-export const WINDOW_SECONDS: Record<TopWindow, number> = { '10s': 10, '1m': 60, '5m': 300, '1h': 3600 };
+/** The sliding windows of the stream (windows.ts), in the order `w` cycles them. */
+export type TopWindow = SlidingWindowName;
+export const WINDOWS: readonly TopWindow[] = TOP_WINDOWS.filter((w): w is TopWindow => w !== 'all');
+export const WINDOW_SECONDS: Readonly<Record<TopWindow, number>> = SLIDING_WINDOW_SECONDS;
 
 /** "90s", "5m", "1h", "500ms" or a bare number of seconds → seconds, checked against [min, max]. */
 export function parseDuration(flag: string, text: string, min: number, max: number): number {

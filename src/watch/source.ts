@@ -169,8 +169,8 @@ class Names {
 
 /**
  * How often a window's top 10 is recomputed: every refresh for the short windows, every 10 s for 1 h —
- * summing an hour of per-second sets costs Redis ~0.25 s on a 2017 weekday (stream-state-top.lua), and an
- * hour's ranking hardly moves in a second.
+ * counting an hour of per-second CIK lists costs Redis 64–72 ms at 2017 rates (docs/redis.md, Reading), and
+ * an hour's ranking hardly moves in a second.
  */
 export const TOP_REFRESH_MS: Record<TopWindow, number> = { '10s': 0, '1m': 0, '5m': 0, '1h': 10_000 };
 
