@@ -7,6 +7,7 @@ import { getSet, listSets, readBands } from '../adapters/batch-store.js';
 import { connectPostgres, migrate } from '../adapters/postgres.js';
 import { FindocError, usageError } from '../core/errors.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
+import { parseInteger } from '../core/integers.js';
 import { SECONDS_PER_DAY, formatTime } from '../core/visit.js';
 import { info, printJson, printTable } from '../output.js';
 import { configOf, withExamples } from './context.js';
@@ -27,8 +28,7 @@ export function bandsCommand() {
       const from = opts.at !== undefined ? parseTimeOfDay(opts.at, '--at') : opts.from !== undefined ? parseTimeOfDay(opts.from, '--from') : 0;
       const to = opts.at !== undefined ? from : opts.to !== undefined ? parseTimeOfDay(opts.to, '--to') : SECONDS_PER_DAY - 1;
       if (to < from) throw usageError(`--to ${opts.to} is before --from ${opts.from ?? '00:00:00'}`);
-      const every = Number(opts.every);
-      if (!Number.isSafeInteger(every) || every < 1 || every > SECONDS_PER_DAY) throw usageError(`--every must be an integer 1 … 86400, got ${opts.every}`);
+      const every = parseInteger('--every', opts.every, 1, SECONDS_PER_DAY);
       const schema = opts.schema ?? process.env.FINDOC_PG_SCHEMA ?? undefined;
 
       const pool = await connectPostgres(config.postgres.url, { schema, max: 1 });

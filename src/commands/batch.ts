@@ -10,6 +10,8 @@ import { defaultWorkers } from '../batch/worker-pool.js';
 import { formatDayList, parseDayList } from '../core/day-sets.js';
 import { FindocError, isFindocError, usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
+import { parseInteger as integer } from '../core/integers.js';
+import { parseDuration } from '../core/durations.js';
 import { isS3Url } from '../core/log-input.js';
 import { Progress, formatRate, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -51,8 +53,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       const config = configOf(command);
       const filter = parseFilter(opts.filter, opts.excludeCrawlers === true);
       const workers = integer('--workers', opts.workers, 0, 256);
-      const leaseSeconds = Number(opts.lease);
-      if (!(leaseSeconds >= 0.5 && leaseSeconds <= 86_400)) throw usageError(`--lease must be 0.5 … 86400 seconds, got ${opts.lease}`);
+      const leaseSeconds = parseDuration(opts.lease, { flag: '--lease', unit: 's', min: 0.5, max: 86_400 });
       const minVisits = opts.minVisits === undefined ? undefined : integer('--min-visits', opts.minVisits, 0, Number.MAX_SAFE_INTEGER);
       const exclude = opts.excludeDays === undefined ? undefined : parseDayList(opts.excludeDays);
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
@@ -161,12 +162,6 @@ function printSummary(r: BatchReport): void {
     );
     for (const l of s.leftOut) info(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
   }
-}
-
-function integer(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw usageError(`${flag} must be an integer ${min} … ${max}, got ${text}`);
-  return n;
 }
 
 /** A connection-level failure of PostgreSQL (refused, reset, shut down), as opposed to an SQL error. */

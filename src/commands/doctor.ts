@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { checkServices } from '../adapters/health.js';
+import { parseDuration } from '../core/durations.js';
 import { FindocError } from '../core/errors.js';
 import { paint, printJson, printTable } from '../output.js';
 import { configOf, withExamples } from './context.js';
@@ -8,11 +9,11 @@ export function doctorCommand(): Command<[], { json?: true; timeout: string }> {
   const cmd = new Command('doctor')
     .description('check that Kafka, Redis, PostgreSQL and S3 answer at the configured addresses')
     .option('--json', 'print the results as one JSON document')
-    .option('--timeout <ms>', 'how long to wait for each service', '3000')
+    .option('--timeout <ms>', 'how long to wait for each service: 3000 (ms), 3s, 1m', '3000')
     .action(async (opts, command) => {
       const config = configOf(command);
-      const timeout = Number(opts.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new FindocError('FINDOC_USAGE', `--timeout must be a positive number of ms, got ${opts.timeout}`);
+      // A bare number is milliseconds here, as documented since doctor's first version.
+      const timeout = parseDuration(opts.timeout, { flag: '--timeout', unit: 'ms', min: 1, max: 3_600_000 });
       const results = await checkServices(config, timeout);
       const allOk = results.every((r) => r.ok);
       if (opts.json) {

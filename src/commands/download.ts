@@ -11,7 +11,10 @@ import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayS
 import { FindocError, usageError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
-import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, requestedDays, storedName } from '../core/sec-urls.js';
+import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, storedName } from '../core/sec-urls.js';
+import { requestedDays } from '../core/date-range.js';
+import { parseInteger as integer } from '../core/integers.js';
+import { parseDuration } from '../core/durations.js';
 import { Progress, formatBytes, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
@@ -79,8 +82,7 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
       }
       const concurrency = integer('--concurrency', opts.concurrency, 1, 64);
       const retries = integer('--retries', opts.retries, 0, 20);
-      const timeoutSeconds = Number(opts.timeout);
-      if (!(timeoutSeconds > 0 && timeoutSeconds <= 3600)) throw usageError(`--timeout must be 1 … 3600 seconds, got ${opts.timeout}`);
+      const timeoutSeconds = parseDuration(opts.timeout, { flag: '--timeout', unit: 's', min: 0.001, max: 3600 });
       const gzipLevel = integer('--gzip-level', opts.gzipLevel, 1, 9);
       const store = destination();
       if (!store) throw usageError('say where to store the days: --to-s3 s3://bucket/prefix/ or --to-dir DIR');
@@ -224,8 +226,3 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function integer(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw usageError(`${flag} must be an integer ${min} … ${max}, got ${text}`);
-  return n;
-}

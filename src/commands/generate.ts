@@ -11,13 +11,14 @@ import { LOG_FORMATS, type LogFormat } from '../core/synthetic/encode.js';
 import { parseHotBurst } from '../core/synthetic/hot-burst.js';
 import { generateDays, syntheticNote, type Destination, type DayResult } from '../core/synthetic/write-days.js';
 import { usageError } from '../core/errors.js';
+import { requestedDays } from '../core/date-range.js';
+import { parseInteger as integer } from '../core/integers.js';
 import { Progress, formatBytes, formatRate, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
 const DEFAULT_ROWS = 200_000;
 /** A bound on one run's range, to catch a mistyped year (--from 2017 --to 2071). */
-const MAX_DAYS = 20_000;
 
 export function generateCommand() {
   const cmd = new Command('generate')
@@ -52,7 +53,8 @@ Files are complete or absent: each is written under a temporary name and renamed
 multipart upload that only appears when complete). Ctrl-C stops cleanly and removes the unfinished day.`,
     )
     .action(async (opts, command) => {
-      const dates = dateRange(opts.date, opts.from, opts.to);
+      const dates = requestedDays(opts);
+      if (dates[0] < '1970-01-01') throw usageError(`${dates[0]} is before 1970: synthetic days start at 1970-01-01`);
       const rowsPerDay = integer('--rows-per-day', opts.rowsPerDay, 1, 1e10);
       const seed = integer('--seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
       const dayVariation = Number(opts.dayVariation);
@@ -153,26 +155,4 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function integer(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw usageError(`${flag} must be an integer ${min} … ${max}, got ${text}`);
-  return n;
-}
 
-/** The days asked for, in order: --date D, or --from D --to D (inclusive). */
-export function dateRange(date?: string, from?: string, to?: string): string[] {
-  if (date !== undefined) {
-    if (from !== undefined || to !== undefined) throw usageError('use either --date or --from/--to, not both');
-    if (!parseDate(date)) throw usageError(`--date ${date} is not a date (YYYY-MM-DD, 1970 or later)`);
-    return [date];
-  }
-  if (from === undefined || to === undefined) throw usageError('say which days: --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');
-  if (!parseDate(from)) throw usageError(`--from ${from} is not a date (YYYY-MM-DD, 1970 or later)`);
-  if (!parseDate(to)) throw usageError(`--to ${to} is not a date (YYYY-MM-DD, 1970 or later)`);
-  const start = Date.parse(from + 'T00:00:00Z');
-  const end = Date.parse(to + 'T00:00:00Z');
-  if (end < start) throw usageError(`--to ${to} is before --from ${from}`);
-  const n = Math.round((end - start) / 86_400_000) + 1;
-  if (n > MAX_DAYS) throw usageError(`${n} days is more than ${MAX_DAYS}: check --from/--to`);
-  return Array.from({ length: n }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
-}

@@ -8,7 +8,9 @@ import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/
 import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import { usageError } from '../core/errors.js';
-import { parseTimeOfDay, type Pace } from '../core/pacing.js';
+import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
+import { type Pace } from '../core/pacing.js';
+import { parseTimeOfDay } from '../core/time-of-day.js';
 import { replay, type ReplayProgress, type ReplaySummary } from '../core/replay.js';
 import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
 import { formatDay, formatTime } from '../core/visit.js';
@@ -50,10 +52,9 @@ unreadable file; 69 Kafka (or S3) unreachable.`,
     .action(async (inputs, opts, command) => {
       const config = configOf(command);
       const pace = paceOf(opts);
-      const partitions = positiveInt(opts.partitions, '--partitions');
-      const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
-      const startAt = opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt);
-      if (startAt !== undefined && Number.isNaN(startAt)) throw usageError(`--start-at must be HH:MM:SS, got ${opts.startAt}`);
+      const partitions = parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS);
+      const limit = opts.limit === undefined ? undefined : parseInteger('--limit', opts.limit, 1, Number.MAX_SAFE_INTEGER);
+      const startAt = opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt, '--start-at');
       const store = inputs.some((i) => i.startsWith('s3://')) ? new ObjectStore(config.s3) : undefined;
 
       const kafka = createKafka(config.kafka);
@@ -100,12 +101,6 @@ function paceOf(opts: { speed?: string; rate?: string; max?: true }): Pace {
 function positiveNumber(text: string, flag: string): number {
   const n = Number(text);
   if (!(Number.isFinite(n) && n > 0)) throw usageError(`${flag} must be a positive number, got ${text}`);
-  return n;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!(Number.isSafeInteger(n) && n > 0)) throw usageError(`${flag} must be a positive whole number, got ${text}`);
   return n;
 }
 

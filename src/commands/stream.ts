@@ -14,7 +14,9 @@ import { usageError } from '../core/errors.js';
 import { parseFilter, type VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
 import { DeltaBuilder, addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch } from '../core/stream-batch.js';
-import { LONGEST_WINDOW_SECONDS, isoSecond, parseDuration } from '../core/windows.js';
+import { LONGEST_WINDOW_SECONDS, isoSecond } from '../core/windows.js';
+import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
+import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
 import { Progress, formatRate, info, printJson } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
@@ -108,22 +110,19 @@ function streamOptions(opts: {
   untilEnd?: true;
   json?: true;
 }): StreamOptions {
-  const retentionSeconds = parseDuration(opts.retention, '--retention');
-  if (retentionSeconds < LONGEST_WINDOW_SECONDS) {
-    throw usageError(`--retention must be at least 1h (the longest sliding window), got ${opts.retention}`);
-  }
-  const partitions = Number(opts.partitions);
-  if (!Number.isInteger(partitions) || partitions < 1) throw usageError(`--partitions must be a positive integer, got ${opts.partitions}`);
+  // At least the longest sliding window (1h); whole seconds, as Redis trims by event second.
+  const retentionSeconds = parseDuration(opts.retention, { flag: '--retention', unit: 's', min: LONGEST_WINDOW_SECONDS, max: MAX_DURATION_SECONDS, whole: true });
+  const partitions = parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS);
   return {
     topic: opts.topic,
     group: opts.group,
     prefix: opts.redisPrefix,
     filter: parseFilter(opts.filter, opts.excludeCrawlers === true),
     retentionSeconds,
-    maxFutureSeconds: parseDuration(opts.maxFuture, '--max-future'),
+    maxFutureSeconds: parseDuration(opts.maxFuture, { flag: '--max-future', unit: 's', min: 0.001, max: MAX_DURATION_SECONDS }),
     startAt: opts.from,
     partitions,
-    sessionTimeoutMs: parseDuration(opts.sessionTimeout, '--session-timeout') * 1000,
+    sessionTimeoutMs: parseDuration(opts.sessionTimeout, { flag: '--session-timeout', unit: 'ms', bare: 's', min: 1, max: 86_400_000, whole: true }),
     reset: opts.reset === true,
     untilEnd: opts.untilEnd === true,
     json: opts.json === true,

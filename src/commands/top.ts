@@ -12,6 +12,7 @@ import { StreamState } from '../adapters/stream-state.js';
 import type { CompanyName } from '../core/companies.js';
 import { isFindocError, usageError } from '../core/errors.js';
 import { TOP_WINDOWS, isoSecond, parseWindow } from '../core/windows.js';
+import { parseInteger } from '../core/integers.js';
 import { info, printJson, printTable } from '../output.js';
 import { configOf, withExamples } from './context.js';
 
@@ -33,8 +34,7 @@ names are null and top still answers.`,
     .action(async (opts, command) => {
       const config = configOf(command);
       const window = parseWindow(opts.window);
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`--limit must be an integer from 1 to 10000, got ${opts.limit}`);
+      const limit = parseInteger('--limit', opts.limit, 1, 10_000);
 
       const names = openNames(config.postgres.url, opts.schema);
       let result;

@@ -2,7 +2,8 @@
  * findoc watch: the live terminal dashboard (DESIGN §3.5). Flags → options → runWatch (src/watch/).
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { WINDOWS, parseDuration, type TopWindow } from '../core/dashboard.js';
+import { WINDOWS, type TopWindow } from '../core/dashboard.js';
+import { parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { runWatch } from '../watch/run.js';
 import { createWatchSource } from '../watch/source.js';
@@ -18,7 +19,7 @@ export function watchCommand() {
     .description('live terminal dashboard: visits/s against the bands, temperature, top 10 companies, stream lag')
     .option('--redis-prefix <prefix>', 'key prefix of the stream\'s state, as given to stream and top', 'findoc:')
     .option('--set <name>', 'day set whose bands the rate is compared with, as given to batch and bands', 'default')
-    .option('--span <duration>', 'how far back the chart goes: 90s, 5m, 1h', '5m')
+    .option('--span <duration>', 'how far back the chart goes: 90s, 5m, 1h, 1d', '5m')
     .addOption(new Option('--window <window>', 'top-10 window at start (w cycles)').choices(WINDOWS).default('10s' as TopWindow))
     .option('--refresh <duration>', 'time between two reads and redraws: 500ms, 1s, 5s', '1s')
     .option('--schema <name>', 'PostgreSQL schema holding findoc\'s tables (env FINDOC_PG_SCHEMA; default: the search_path)', process.env.FINDOC_PG_SCHEMA)
@@ -35,8 +36,8 @@ watch exits 64. Colours are off under NO_COLOR. Services that stop answering are
 the status line while the dashboard keeps running; it recovers when they return.`,
     )
     .action(async (opts, command) => {
-      const span = Math.round(parseDuration('--span', opts.span, 30, MAX_SPAN));
-      const refreshMs = parseDuration('--refresh', opts.refresh, 0.2, 3600) * 1000;
+      const span = Math.round(parseDuration(opts.span, { flag: '--span', unit: 's', min: 30, max: MAX_SPAN }));
+      const refreshMs = parseDuration(opts.refresh, { flag: '--refresh', unit: 'ms', bare: 's', min: 200, max: 3_600_000 });
       namespaceKeys(opts.redisPrefix); // refuses a prefix stream would refuse, before the screen opens
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         throw usageError(

@@ -34,16 +34,6 @@ export type TopWindow = SlidingWindowName;
 export const WINDOWS: readonly TopWindow[] = TOP_WINDOWS.filter((w): w is TopWindow => w !== 'all');
 export const WINDOW_SECONDS: Readonly<Record<TopWindow, number>> = SLIDING_WINDOW_SECONDS;
 
-/** "90s", "5m", "1h", "500ms" or a bare number of seconds → seconds, checked against [min, max]. */
-export function parseDuration(flag: string, text: string, min: number, max: number): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/.exec(text.trim());
-  if (!m) throw usageError(`${flag} must be a duration like 500ms, 90s, 5m or 1h, got "${text}"`);
-  const unit = m[2] ?? 's';
-  const seconds = Number(m[1]) * (unit === 'ms' ? 0.001 : unit === 's' ? 1 : unit === 'h' ? 3600 : 60);
-  if (!(seconds >= min && seconds <= max)) throw usageError(`${flag} must be between ${spanWords(min)} and ${spanWords(max)}, got "${text}"`);
-  return seconds;
-}
-
 export function nextWindow(w: TopWindow): TopWindow {
   return WINDOWS[(WINDOWS.indexOf(w) + 1) % WINDOWS.length];
 }

@@ -144,15 +144,6 @@ export class StartAt {
   }
 }
 
-/** "HH:MM:SS" → 0 … 86,399, or NaN when the text is not a time of day (H and M/S may be one digit). */
-export function parseTimeOfDay(text: string): number {
-  const m = /^(\d{1,2}):(\d{1,2}):(\d{1,2})$/.exec(text.trim());
-  if (!m) return NaN;
-  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (h > 23 || mi > 59 || s > 59) return NaN;
-  return h * 3600 + mi * 60 + s;
-}
-
 /** The clock replay runs on: the system's in production, a simulated one in tests. */
 export interface Clock {
   /** Wall clock, ms since the epoch. */

@@ -18,17 +18,12 @@
  * `logYYYYMMDD.csv` (--no-gzip), the names `findoc generate` writes and `readVisits` selects by date.
  */
 import { configError, usageError } from './errors.js';
-import { dayStart } from './visit.js';
 
 export const SEC_BASE_URL = 'https://www.sec.gov/dera/data/Public-EDGAR-log-file-data';
 
 /** The SEC's fair-access ceiling: requests per second from one client (DESIGN §1). */
 export const SEC_MAX_RPS = 10;
 
-/** A bound on one run's range, to catch a mistyped year (--from 2003-01-01 --to 2107-06-30). */
-export const MAX_DAYS = 20_000;
-
-const DAY_MS = 86_400_000;
 
 /** Quarter (1–4) of a month (1–12). */
 export function quarterOf(month: number): number {
@@ -74,37 +69,6 @@ export function isSecHost(url: string): boolean {
 /** The stored name of a day: logYYYYMMDD.csv.gz, or logYYYYMMDD.csv without gzip. */
 export function storedName(date: string, gzip: boolean): string {
   return `log${date.replaceAll('-', '')}.csv${gzip ? '.gz' : ''}`;
-}
-
-/** Checks a YYYY-MM-DD flag value (a real calendar day); throws FINDOC_USAGE naming the flag. */
-export function parseDay(text: string, flag: string): string {
-  if (Number.isNaN(dayStart(text))) throw usageError(`${flag} ${text} is not a date`, 'write dates as YYYY-MM-DD, e.g. 2017-06-30');
-  return text;
-}
-
-/**
- * The days a run asks for, in order: `--date D`, or `--from D --to D` (inclusive). Throws FINDOC_USAGE for
- * a missing, invalid or reversed range, or one longer than MAX_DAYS.
- */
-export function requestedDays(flags: { date?: string; from?: string; to?: string }): string[] {
-  if (flags.date !== undefined) {
-    if (flags.from !== undefined || flags.to !== undefined) throw usageError('use either --date or --from/--to, not both');
-    return [parseDay(flags.date, '--date')];
-  }
-  if (flags.from === undefined || flags.to === undefined) {
-    throw usageError('say which days: --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');
-  }
-  return dayRange(parseDay(flags.from, '--from'), parseDay(flags.to, '--to'));
-}
-
-/** Every day from `from` to `to` inclusive (both valid YYYY-MM-DD). */
-export function dayRange(from: string, to: string): string[] {
-  const start = dayStart(from) * 1000;
-  const end = dayStart(to) * 1000;
-  if (end < start) throw usageError(`--to ${to} is before --from ${from}`);
-  const n = Math.round((end - start) / DAY_MS) + 1;
-  if (n > MAX_DAYS) throw usageError(`${n} days is more than ${MAX_DAYS}: check --from and --to`);
-  return Array.from({ length: n }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
 }
 
 /** The example every User-Agent message shows: the form the SEC's fair-access page asks for. */

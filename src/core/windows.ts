@@ -84,21 +84,6 @@ export function memberCik(member: string): number {
   return Number(member);
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86_400 };
-
-/**
- * A duration flag ("24h", "90m", "3600s", "1d", or plain seconds "3600") in whole seconds; a usage error
- * naming the flag otherwise.
- */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$/i.exec(text);
-  const seconds = m ? Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()] : NaN;
-  if (!Number.isFinite(seconds) || !Number.isInteger(seconds) || seconds <= 0) {
-    throw usageError(`${flag} must be a positive whole number of seconds or a duration like 90m, 24h, 7d; got "${text}"`);
-  }
-  return seconds;
-}
-
 /** "2017-06-30T00:01:11Z": an event second as ISO 8601 UTC without fractions (the `asOf` of top --json). */
 export function isoSecond(second: number): string {
   return new Date(second * 1000).toISOString().replace('.000Z', 'Z');

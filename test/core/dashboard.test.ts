@@ -10,7 +10,6 @@ import {
   formatDuration,
   formatLag,
   nextWindow,
-  parseDuration,
   risingComparison,
   risingFastest,
   temperatureLines,
@@ -244,13 +243,5 @@ describe('the whole view', () => {
     assert.match(named.temperature.join(' '), /nothing under "demo:" yet: is findoc stream running with this --redis-prefix\?/);
     assert.match(v.chartTitle, /no day set "x": run findoc batch/);
     assert.match(v.status[1].text, /data age no data/);
-  });
-});
-
-describe('durations on the command line', () => {
-  it('500ms, 90s, 5m, 1h, bare seconds; out of range or garbage is a usage error', () => {
-    assert.deepEqual(['500ms', '90s', '5m', '1h', '42', '1.5m'].map((t) => parseDuration('--x', t, 0.1, 86_400)), [0.5, 90, 300, 3600, 42, 90]);
-    assert.throws(() => parseDuration('--span', '10s', 30, 86_400), (e: unknown) => e instanceof FindocError && e.exitCode === 64 && /--span must be between 30 s and 24 h/.test(e.message));
-    assert.throws(() => parseDuration('--span', 'five minutes', 30, 86_400), /duration like/);
   });
 });

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FindocError } from '../../src/core/errors.js';
 import { formatDayList, isExcluded, parseDayList, selectMembers, setFingerprint, type CandidateDay } from '../../src/core/day-sets.js';
-import { parseTimeOfDay } from '../../src/core/time-of-day.js';
 
 describe('--exclude-days lists', () => {
   it('parses days and inclusive ranges, sorted and merged', () => {
@@ -67,17 +66,5 @@ describe('set membership', () => {
     assert.notEqual(setFingerprint('crawlers', m), f);
     assert.notEqual(setFingerprint('all', m.slice(1)), f);
     assert.notEqual(setFingerprint('all', [m[0], { ...m[1], revision: 3 }]), f);
-  });
-});
-
-describe('times of day', () => {
-  it('parses HH:MM:SS and HH:MM; refuses anything else with a usage error', () => {
-    assert.equal(parseTimeOfDay('00:00:00', '--at'), 0);
-    assert.equal(parseTimeOfDay('14:30:05', '--at'), 52_205);
-    assert.equal(parseTimeOfDay('9:05', '--from'), 32_700);
-    assert.equal(parseTimeOfDay('23:59:59', '--to'), 86_399);
-    for (const bad of ['24:00:00', '12:60:00', '12:00:60', 'noon', '12', '']) {
-      assert.throws(() => parseTimeOfDay(bad, '--at'), (e: unknown) => e instanceof FindocError && e.exitCode === 64 && e.message.includes('--at'), bad);
-    }
   });
 });

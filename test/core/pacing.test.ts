@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Pacer, StartAt, parseTimeOfDay, type Clock } from '../../src/core/pacing.js';
+import { Pacer, StartAt, type Clock } from '../../src/core/pacing.js';
+import { parseTimeOfDay } from '../../src/core/time-of-day.js';
 import { dayStart } from '../../src/core/visit.js';
 
 const DAY0 = dayStart('2017-06-30');
@@ -155,7 +156,7 @@ describe('no drift', () => {
 
 describe('StartAt', () => {
   it('skips the visits before the time on the first day, then nothing (later days whole)', () => {
-    const s = new StartAt(parseTimeOfDay('09:30:00'));
+    const s = new StartAt(parseTimeOfDay('09:30:00', '--start-at'));
     const day2 = DAY0 + 86_400;
     const kept = [DAY0 + 100, DAY0 + 9.5 * 3600 - 1, DAY0 + 9.5 * 3600, DAY0 + 20 * 3600, day2 + 5].filter((x) => !s.skip(x));
     assert.deepEqual(kept, [DAY0 + 9.5 * 3600, DAY0 + 20 * 3600, day2 + 5]);
@@ -170,13 +171,3 @@ describe('StartAt', () => {
   });
 });
 
-describe('parseTimeOfDay', () => {
-  it('reads HH:MM:SS', () => {
-    assert.equal(parseTimeOfDay('00:00:00'), 0);
-    assert.equal(parseTimeOfDay('23:59:59'), 86_399);
-    assert.equal(parseTimeOfDay('9:05:07'), 9 * 3600 + 5 * 60 + 7);
-  });
-  it('refuses what is not a time of day', () => {
-    for (const bad of ['24:00:00', '12:60:00', '12:00', 'noon', '', '12:00:00.5', '-1:00:00']) assert.ok(Number.isNaN(parseTimeOfDay(bad)), bad);
-  });
-});

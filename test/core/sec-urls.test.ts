@@ -6,19 +6,17 @@ import { describe, it } from 'node:test';
 import { FindocError } from '../../src/core/errors.js';
 import { dateFromName } from '../../src/core/log-input.js';
 import {
-  MAX_DAYS,
   SEC_BASE_URL,
   USER_AGENT_EXAMPLE,
   checkUserAgent,
   dayPath,
-  dayRange,
   dayUrl,
   isSecHost,
   parseBaseUrl,
   quarterOf,
-  requestedDays,
   storedName,
 } from '../../src/core/sec-urls.js';
+import { MAX_DAYS, dayRange, requestedDays } from '../../src/core/date-range.js';
 
 const REFERENCE = join(import.meta.dirname, '../../../shared/data/edgar-samples/reference');
 

@@ -9,7 +9,6 @@ import {
   compareTop,
   isoSecond,
   memberCik,
-  parseDuration,
   parseWindow,
   topN,
   windowCovers,
@@ -71,19 +70,6 @@ describe('windows', () => {
     assert.equal(cikMember(1608552), '0001608552');
     assert.equal(cikMember(9999999999), '9999999999');
     for (const c of ciks) assert.equal(memberCik(cikMember(c)), c);
-  });
-
-  it('parses durations for --retention and --max-future', () => {
-    assert.equal(parseDuration('24h', '--retention'), 86_400);
-    assert.equal(parseDuration('90m', '--retention'), 5400);
-    assert.equal(parseDuration('90min', '--retention'), 5400);
-    assert.equal(parseDuration('3600', '--retention'), 3600);
-    assert.equal(parseDuration('3600s', '--retention'), 3600);
-    assert.equal(parseDuration('1d', '--retention'), 86_400);
-    assert.equal(parseDuration('1.5h', '--retention'), 5400);
-    for (const bad of ['0', '-1h', 'h', '1.5s', '1w', '']) {
-      assert.throws(() => parseDuration(bad, '--retention'), (e: unknown) => e instanceof FindocError && e.exitCode === 64 && /--retention/.test(e.message));
-    }
   });
 
   it('asOf is ISO 8601 UTC without fractions', () => {
