@@ -11,7 +11,8 @@
  * retried here: part of it was already consumed; the sync then fails and writes nothing.
  */
 import { FindocError, configError } from '../core/errors.js';
-import { RateLimiter, systemClock } from '../core/rate-limit.js';
+import { RateLimiter } from '../core/rate-limit.js';
+import { monotonicClock } from '../core/clock.js';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
 import { USER_AGENT_SETTING, isSecHost } from '../core/sec-urls.js';
 import { HttpClient } from './http.js';
@@ -64,7 +65,8 @@ export class SecFiles {
         signal?.throwIfAborted();
         if (!isRetryableError(e)) throw secUnavailable(address, e);
         lastError = e;
-        if (attempt < policy.attempts) await systemClock.sleep(backoffMs(attempt, policy), signal);
+        if (attempt < policy.attempts) await monotonicClock.sleep(backoffMs(attempt, policy), signal);
+        signal?.throwIfAborted();
         continue;
       }
       const verdict = classifyStatus(res.status);
@@ -73,7 +75,8 @@ export class SecFiles {
         if (verdict === 'retry' && attempt < policy.attempts) {
           lastError = new Error(`HTTP ${res.status}`);
           const after = parseRetryAfter(res.headers['retry-after'] as string | undefined);
-          await systemClock.sleep(backoffMs(attempt, policy, after), signal);
+          await monotonicClock.sleep(backoffMs(attempt, policy, after), signal);
+          signal?.throwIfAborted();
           continue;
         }
         if (res.status === 403 && isSecHost(url)) {

@@ -28,7 +28,8 @@ import { Readable } from 'node:stream';
 import { FindocError, badInput, isFindocError, type ErrorCode } from './errors.js';
 import { gzipParallel } from './gzip.js';
 import { unzipFirstCsv } from './log-input.js';
-import { systemClock, type Clock, type RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
+import { monotonicClock, type Clock } from './clock.js';
 import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from './retry.js';
 import { dayUrl, storedName } from './sec-urls.js';
 import { EDGAR_HEADER } from './visit.js';
@@ -378,7 +379,7 @@ async function downloadDay(
   progress: DownloadProgress,
   signal: AbortSignal,
 ): Promise<DayOutcome> {
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.clock ?? monotonicClock;
   const started = clock.now();
   const seconds = () => (clock.now() - started) / 1000;
   const url = dayUrl(date, plan.baseUrl);
@@ -446,11 +447,8 @@ async function downloadDay(
       if (n >= plan.retry.attempts) return failed('temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
       const delay = backoffMs(n, plan.retry, e instanceof HttpStatusError ? e.retryAfterMs : undefined, deps.random);
       hooks.onRetry?.(date, n, delay, reason);
-      try {
-        await clock.sleep(delay, signal);
-      } catch {
-        return failed('interrupted', 'interrupted');
-      }
+      await clock.sleep(delay, signal);
+      if (signal?.aborted) return failed('interrupted', 'interrupted');
     }
   }
 }

@@ -144,25 +144,3 @@ export class StartAt {
   }
 }
 
-/** The clock replay runs on: the system's in production, a simulated one in tests. */
-export interface Clock {
-  /** Wall clock, ms since the epoch. */
-  now(): number;
-  /** Resolves after ms (or at once when ms ≤ 0), or early when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (ms <= 0 || signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};

@@ -14,31 +14,7 @@
  * each request is a whole day, seconds to minutes long. Callers are served in arrival order (FIFO), so no
  * day starves; a retry is a request like any other and goes through the same limiter.
  */
-
-/** Time source, injectable so that unit tests run on a virtual clock. */
-export interface Clock {
-  /** Milliseconds, monotonic. */
-  now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+import { monotonicClock, type Clock } from './clock.js';
 
 export class RateLimiter {
   /** Least time between two starts. */
@@ -51,7 +27,7 @@ export class RateLimiter {
   constructor(
     readonly limit: number,
     readonly windowMs = 1000,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock = monotonicClock,
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`rate limit must be a positive integer, got ${limit}`);
     if (!(windowMs > 0)) throw new RangeError(`rate window must be positive, got ${windowMs}`);
@@ -75,7 +51,7 @@ export class RateLimiter {
         this.nextStart = now + this.intervalMs;
         return;
       }
-      await this.clock.sleep(this.nextStart - now, signal);
+      await this.clock.sleep(this.nextStart - now, signal); // returns early on abort: the loop's first line throws
     }
   }
 }

@@ -19,7 +19,8 @@
  * sink holds at most one request in flight and one being filled. Memory does not grow with the input.
  */
 import { readVisits, type ReadVisitsOptions } from './log-input.js';
-import { Pacer, StartAt, systemClock, type Clock, type Pace } from './pacing.js';
+import { Pacer, StartAt, type Pace } from './pacing.js';
+import { systemClock, type Clock } from './clock.js';
 import { RejectLog } from './rejects.js';
 import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from './visit.js';
 

@@ -1,7 +1,8 @@
 /** The shared request limiter (src/core/rate-limit.ts), on a virtual clock and, for the bound only, the real one. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RateLimiter, systemClock, type Clock } from '../../src/core/rate-limit.js';
+import { RateLimiter } from '../../src/core/rate-limit.js';
+import { monotonicClock, type Clock } from '../../src/core/clock.js';
 
 /**
  * Time moves only when the one waiting caller sleeps (the limiter serves callers one at a time), so a
@@ -106,7 +107,7 @@ describe('RateLimiter', () => {
   });
 
   it('holds the bound on the real clock too (timers can fire early; the limiter re-checks)', async () => {
-    const limiter = new RateLimiter(4, 100, systemClock);
+    const limiter = new RateLimiter(4, 100, monotonicClock);
     const starts: number[] = [];
     await Promise.all(
       Array.from({ length: 6 }, async () => {

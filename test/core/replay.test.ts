@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Clock } from '../../src/core/pacing.js';
+import type { Clock } from '../../src/core/clock.js';
 import { replay, type RecordSink } from '../../src/core/replay.js';
 import { EDGAR_HEADER, dayStart } from '../../src/core/visit.js';
 
