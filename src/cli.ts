@@ -15,7 +15,7 @@ import { replayCommand } from './commands/replay.js';
 import { streamCommand } from './commands/stream.js';
 import { topCommand } from './commands/top.js';
 import { watchCommand } from './commands/watch.js';
-import { ERROR_CODES, isFindocError } from './core/errors.js';
+import { ERROR_CODES, OUTCOME_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { paint } from './output.js';
 
@@ -86,6 +86,10 @@ export async function main(argv: string[]): Promise<void> {
 /** Prints an error for a human on stderr and returns the exit code. */
 function report(e: unknown): number {
   if (e instanceof CommanderError) return exitCodeForCommander(e);
+  if (isFindocError(e) && OUTCOME_CODES.has(e.code)) {
+    process.stderr.write(`${redactText(e.message)}\n`);
+    return e.exitCode;
+  }
   if (isFindocError(e)) {
     process.stderr.write(`${paint('findoc:', 'red', process.stderr)} ${redactText(e.message)}\n`);
     if (e.details.hint) process.stderr.write(`  hint: ${redactText(e.details.hint)}\n`);

@@ -8,7 +8,7 @@ import { ObjectStore } from '../adapters/s3.js';
 import { failureCode, runBatch, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
 import { formatDayList, parseDayList } from '../core/day-sets.js';
-import { FindocError, isFindocError, usageError } from '../core/errors.js';
+import { FindocError, interrupted, isFindocError, usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
@@ -113,9 +113,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.json) printJson(report);
       else printSummary(report);
       if (report.interrupted) {
-        info('interrupted: the days in progress were released; run the same command again to finish');
-        process.exitCode = 130;
-        return;
+        throw interrupted('interrupted: the days in progress were released; run the same command again to finish');
       }
       const code = failureCode(report);
       if (code) {

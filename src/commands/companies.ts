@@ -8,7 +8,7 @@ import { countCompanies, findCompanies, openCompanySync } from '../adapters/comp
 import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
 import { SecFiles } from '../adapters/sec-files.js';
 import { COMPANY_SOURCES, parseCompanyRef, syncCompanies, type CompanySourceName, type SyncReport } from '../core/companies.js';
-import { isFindocError, usageError } from '../core/errors.js';
+import { interrupted, isFindocError, notFound, usageError } from '../core/errors.js';
 import { checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
 import { Progress, formatBytes, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -77,9 +77,7 @@ SEC's files keep their stored name. Two requests in all, within the SEC's 10 req
         }
       } catch (e) {
         if (shutdown.signal.aborted) {
-          info('interrupted: nothing was written');
-          process.exitCode = 130;
-          return;
+          throw interrupted('interrupted: nothing was written');
         }
         throw mapPostgresError(e, config.postgres.url);
       } finally {
@@ -133,8 +131,7 @@ function showCommand() {
       if (opts.json) printJson({ query: text, companies: rows });
       else if (rows.length > 0) printTable(['cik', 'name', 'ticker', 'source', 'updated'], rows.map((r) => [r.cik, r.name, r.ticker ?? '', r.source, r.updatedAt]));
       if (rows.length === 0) {
-        info(total === 0 ? `no company "${text}": the companies table is empty; run: findoc companies sync` : `no company "${text}" among ${total} stored`);
-        process.exitCode = 1;
+        throw notFound(total === 0 ? `no company "${text}": the companies table is empty; run: findoc companies sync` : `no company "${text}" among ${total} stored`);
       }
     });
   return withExamples(cmd, ['findoc companies show AAPL', 'findoc companies show 320193 --json']);

@@ -8,7 +8,7 @@ import { HttpClient } from '../adapters/http.js';
 import { ObjectStore } from '../adapters/s3.js';
 import { parseS3Url } from '../core/log-input.js';
 import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
-import { FindocError, usageError } from '../core/errors.js';
+import { FindocError, interrupted, usageError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
 import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, storedName } from '../core/sec-urls.js';
@@ -145,8 +145,7 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
         );
       }
       if (verdict.exitCode === 130) {
-        info(verdict.message ?? 'interrupted');
-        process.exitCode = 130;
+        throw interrupted(verdict.message ?? 'interrupted');
       } else if (verdict.exitCode !== 0) {
         throw new FindocError(verdict.code ?? 'FINDOC_INTERNAL', verdict.message ?? 'download failed', {
           hint: result.fatal?.details.hint ?? 'the table lists each day with its reason; stored days are skipped when you run again',

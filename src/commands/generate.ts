@@ -10,7 +10,7 @@ import { parseDate } from '../core/synthetic/day-generator.js';
 import { LOG_FORMATS, type LogFormat } from '../core/synthetic/encode.js';
 import { parseHotBurst } from '../core/synthetic/hot-burst.js';
 import { generateDays, syntheticNote, type Destination, type DayResult } from '../core/synthetic/write-days.js';
-import { usageError } from '../core/errors.js';
+import { interrupted, usageError } from '../core/errors.js';
 import { requestedDays } from '../core/date-range.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { Progress, formatBytes, formatRate, info, printJson, printTable } from '../output.js';
@@ -129,10 +129,7 @@ multipart upload that only appears when complete). Ctrl-C stops cleanly and remo
         if (result.days.length > 0) printTable(['date', 'file (synthetic)', 'rows', 'hot rows', 'bytes', 'seconds'], result.days.map(row));
         info(summaryLine(summary.days, totals.rows, totals.bytes, seconds));
       }
-      if (result.interrupted) {
-        info('interrupted: the day being written was discarded; the days listed are complete');
-        process.exitCode = 130;
-      }
+      if (result.interrupted) throw interrupted('interrupted: the day being written was discarded; the days listed are complete');
     });
   return withExamples(cmd, [
     'findoc generate --date 2017-06-30 --out data/',

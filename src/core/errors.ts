@@ -6,15 +6,25 @@
  * secrets: build them from redacted addresses (see redact.ts).
  */
 export const ERROR_CODES = {
+  /** A lookup found nothing (companies show), as grep exits 1 on no match. */
+  FINDOC_NOT_FOUND: 1,
   FINDOC_USAGE: 64,
   FINDOC_BAD_INPUT: 65,
   FINDOC_SERVICE_UNAVAILABLE: 69,
   FINDOC_INTERNAL: 70,
   FINDOC_TEMPORARY: 75,
   FINDOC_CONFIG: 78,
+  /** Stopped by Ctrl-C / SIGTERM before the end (128 + SIGINT, as shells expect). */
+  FINDOC_INTERRUPTED: 130,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Codes that tell how a run ended rather than that something failed: the CLI prints their message as a
+ * plain line, without the red "findoc:" of a failure, and exits with their code.
+ */
+export const OUTCOME_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FINDOC_NOT_FOUND', 'FINDOC_INTERRUPTED']);
 
 export interface FindocErrorDetails {
   /** Which external service failed, e.g. "Kafka". */
@@ -75,6 +85,16 @@ export function serviceUnavailable(
     { service, address, setting, hint },
     { cause },
   );
+}
+
+/** Ctrl-C stopped the run; the message says what was kept ("interrupted: nothing was written"). Exit 130. */
+export function interrupted(message: string): FindocError {
+  return new FindocError('FINDOC_INTERRUPTED', message);
+}
+
+/** A lookup found nothing; the message says what was looked for and where. Exit 1. */
+export function notFound(message: string): FindocError {
+  return new FindocError('FINDOC_NOT_FOUND', message);
 }
 
 export function isFindocError(e: unknown): e is FindocError {

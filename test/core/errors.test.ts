@@ -5,12 +5,14 @@ import { ERROR_CODES, FindocError, serviceUnavailable } from '../../src/core/err
 describe('errors map to sysexits codes', () => {
   it('has one exit code per error code', () => {
     assert.deepEqual(ERROR_CODES, {
+      FINDOC_NOT_FOUND: 1,
       FINDOC_USAGE: 64,
       FINDOC_BAD_INPUT: 65,
       FINDOC_SERVICE_UNAVAILABLE: 69,
       FINDOC_INTERNAL: 70,
       FINDOC_TEMPORARY: 75,
       FINDOC_CONFIG: 78,
+      FINDOC_INTERRUPTED: 130,
     });
   });
 
@@ -23,5 +25,20 @@ describe('errors map to sysexits codes', () => {
     assert.match(e.details.hint ?? '', /KAFKA_BROKERS/);
     assert.equal(e.cause, cause);
     assert.deepEqual(Object.keys(e.toJSON()).sort(), ['address', 'code', 'hint', 'message', 'service', 'setting']);
+  });
+});
+
+describe('outcome codes (interrupted, not found)', () => {
+  it('Ctrl-C is FINDOC_INTERRUPTED → 130 and an empty lookup FINDOC_NOT_FOUND → 1, both told plainly by the CLI', async () => {
+    const { interrupted, notFound, OUTCOME_CODES, ERROR_CODES } = await import('../../src/core/errors.js');
+    const i = interrupted('interrupted: nothing was written');
+    assert.equal(i.code, 'FINDOC_INTERRUPTED');
+    assert.equal(i.exitCode, 130); // 128 + SIGINT(2), as shells report it
+    const n = notFound('no company "x" among 3 stored');
+    assert.equal(n.exitCode, 1);
+    assert.deepEqual([...OUTCOME_CODES].sort(), ['FINDOC_INTERRUPTED', 'FINDOC_NOT_FOUND']);
+    // Every exit code is distinct, so the exit code alone names the kind of ending.
+    const codes = Object.values(ERROR_CODES);
+    assert.equal(new Set(codes).size, codes.length);
   });
 });
