@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CompanyName, CompanyRecord, CompanySink, CompanySource } from '../core/companies.js';
+import { isUndefinedTable } from '../core/service-errors.js';
 
 export interface StoredCompany {
   cik: number;
@@ -23,13 +24,6 @@ export interface StoredCompany {
   ticker: string | null;
   source: CompanySource;
   updatedAt: string;
-}
-
-/** PostgreSQL's "relation does not exist": no sync (hence no migration) ran on this database yet. */
-const UNDEFINED_TABLE = '42P01';
-
-function isUndefinedTable(e: unknown): boolean {
-  return (e as { code?: string })?.code === UNDEFINED_TABLE;
 }
 
 /** COPY text format: backslash, tab, LF and CR escaped; NULL is \N. Names are already free of controls. */

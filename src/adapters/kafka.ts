@@ -6,6 +6,7 @@
 import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { SETTING_NAMES, type KafkaSettings } from '../core/config.js';
 import { FindocError, serviceUnavailable } from '../core/errors.js';
+import { isUnreachable } from '../core/service-errors.js';
 
 export interface KafkaClientOptions {
   /** How long to keep trying to connect before reporting the broker unavailable. */
@@ -32,14 +33,6 @@ export function createKafka(settings: KafkaSettings, options: KafkaClientOptions
   return new Kafka(config);
 }
 
-/** Is this error kafkajs failing to reach any broker (as opposed to a protocol or request error)? */
-export function isConnectionError(e: unknown): boolean {
-  const name = (e as { name?: string })?.name ?? '';
-  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSBrokerNotFound|KafkaJSNonRetriableError|KafkaJSRequestTimeoutError/.test(
-    name,
-  ) || /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|Connection timeout|Closed connection/.test(String((e as Error)?.message));
-}
-
 export function kafkaUnavailable(settings: KafkaSettings, e: unknown): FindocError {
   return serviceUnavailable('Kafka', brokerAddress(settings), SETTING_NAMES.kafka, e);
 }
@@ -55,7 +48,7 @@ export async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (a
   try {
     return await fn(admin);
   } catch (e) {
-    if (isConnectionError(e)) throw kafkaUnavailable(settings, e);
+    if (isUnreachable(e)) throw kafkaUnavailable(settings, e);
     throw e;
   } finally {
     await admin.disconnect().catch(() => undefined);

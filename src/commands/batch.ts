@@ -10,6 +10,7 @@ import { defaultWorkers } from '../batch/worker-pool.js';
 import { formatDayList, parseDayList } from '../core/day-sets.js';
 import { FindocError, interrupted, isFindocError, usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
+import { asUnavailable } from '../core/service-errors.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
 import { isS3Url } from '../core/log-input.js';
@@ -102,7 +103,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
           },
         );
       } catch (e) {
-        throw isFindocError(e) || !isConnectionError(e) ? e : postgresUnavailable(url, e);
+        throw asUnavailable(e, (cause) => postgresUnavailable(url, cause));
       } finally {
         progress.done();
         shutdown.dispose();
@@ -160,11 +161,4 @@ function printSummary(r: BatchReport): void {
     );
     for (const l of s.leftOut) info(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
   }
-}
-
-/** A connection-level failure of PostgreSQL (refused, reset, shut down), as opposed to an SQL error. */
-function isConnectionError(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String((e as Error)?.message));
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|57P0[123]|08\d{3})$/.test(code);
 }

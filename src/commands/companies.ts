@@ -9,6 +9,7 @@ import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postg
 import { SecFiles } from '../adapters/sec-files.js';
 import { COMPANY_SOURCES, parseCompanyRef, syncCompanies, type CompanySourceName, type SyncReport } from '../core/companies.js';
 import { interrupted, isFindocError, notFound, usageError } from '../core/errors.js';
+import { asUnavailable } from '../core/service-errors.js';
 import { checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
 import { Progress, formatBytes, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -148,10 +149,5 @@ function parseSources(text: string): CompanySourceName[] {
 
 /** Errors from pg itself (the server went away mid-sync) become exit 69 naming the address. */
 function mapPostgresError(e: unknown, url: string): unknown {
-  if (isFindocError(e)) return e;
-  const code = (e as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || /Connection terminated/i.test(String((e as Error)?.message))) {
-    return postgresUnavailable(url, e);
-  }
-  return e;
+  return asUnavailable(e, (cause) => postgresUnavailable(url, cause));
 }

@@ -21,7 +21,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { getSet, readBands } from '../adapters/batch-store.js';
 import { lookupCompanies } from '../adapters/companies-store.js';
-import { isConnectionError } from '../adapters/kafka.js';
+import { isUndefinedTable, isUnreachable } from '../core/service-errors.js';
 import { createPool, postgresAddress } from '../adapters/postgres.js';
 import { createRedis, redisAddress } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
@@ -48,17 +48,6 @@ const TOP = 10;
 const SET_CHECK_MS = 30_000;
 const UNKNOWN_NAME_RETRY_MS = 60_000;
 
-/** Connection-level failures: the service is unreachable, not wrong. */
-export function isUnreachable(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; name?: string } | undefined;
-  const code = err?.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', '57P01', '57P03', '08006', '08001'].includes(code)) return true;
-  const m = err?.message ?? '';
-  // ioredis: "Connection is closed.", "Stream isn't writeable…" (offline); pg: "Connection terminated…",
-  // "timeout exceeded when trying to connect"; ours: "… timed out after N ms".
-  return /timed? ?out|Connection is closed|Connection terminated|ended unexpectedly|connect ECONN|Stream isn't writeable|not connected/i.test(m);
-}
-
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
@@ -84,11 +73,6 @@ class Health {
   isDown(service: string): boolean {
     return this.down.has(service);
   }
-}
-
-/** PostgreSQL's "relation does not exist": no batch ran on this database or schema yet. */
-function isUndefinedTable(e: unknown): boolean {
-  return (e as { code?: string })?.code === '42P01';
 }
 
 /**
@@ -287,7 +271,7 @@ export function createWatchSource(o: SourceOptions): WatchSource {
       health.ok(service);
       return true;
     } catch (e) {
-      if (!isUnreachable(e) && !(service === 'Kafka' && isConnectionError(e))) throw e;
+      if (!isUnreachable(e)) throw e;
       health.fail(service, address, e);
       onFail?.();
       return false;

@@ -1,0 +1,59 @@
+/**
+ * The one classifier of errors coming back from the services (PostgreSQL, Redis, Kafka, S3): is the
+ * service unreachable (exit 69, try again once it answers), or is a table missing (a read before the
+ * command that creates it)? Everything else is a real error and keeps its own meaning.
+ *
+ * Unreachable means the connection failed, not the request:
+ *   - Node's socket errors (errno codes below): nothing listening, reset, no route, no DNS answer;
+ *   - PostgreSQL's SQLSTATE class 08 (connection exception) and 57P01–57P03 (the server is shutting
+ *     down, crashed, or not accepting connections yet); pg's "Connection terminated …" and pool
+ *     "timeout exceeded when trying to connect";
+ *   - ioredis offline: "Connection is closed.", "Stream isn't writeable …";
+ *   - kafkajs: its connection, broker-not-found, retries-exhausted and request-timeout errors;
+ *   - findoc's own timeouts: "… timed out after N ms".
+ */
+import { isFindocError, type FindocError } from './errors.js';
+
+/** The SQLSTATEs findoc reacts to (PostgreSQL, Appendix A). */
+export const SQLSTATE = {
+  UNDEFINED_TABLE: '42P01',
+  INVALID_SCHEMA_NAME: '3F000',
+  ADMIN_SHUTDOWN: '57P01',
+  CRASH_SHUTDOWN: '57P02',
+  CANNOT_CONNECT_NOW: '57P03',
+} as const;
+
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+const UNREACHABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connect ECONN|Connection is closed|Stream isn't writeable|ended unexpectedly|not connected|timed? ?out|Connection timeout|Closed connection|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/i;
+
+const KAFKAJS_UNREACHABLE = /^KafkaJS(ConnectionError|NumberOfRetriesExceeded|BrokerNotFound|NonRetriableError|RequestTimeoutError)$/;
+
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** A connection-level failure of a service: it is down or unreachable, not wrong. */
+export function isUnreachable(e: unknown): boolean {
+  if (e === null || e === undefined || isFindocError(e)) return false;
+  const code = codeOf(e);
+  if (SOCKET_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)) return true;
+  if (KAFKAJS_UNREACHABLE.test((e as { name?: unknown }).name as string)) return true;
+  return UNREACHABLE_MESSAGES.test(String((e as Error).message ?? e));
+}
+
+/** PostgreSQL's "relation does not exist" or "schema does not exist": the command that creates it never ran here. */
+export function isUndefinedTable(e: unknown): boolean {
+  const code = codeOf(e);
+  return code === SQLSTATE.UNDEFINED_TABLE || code === SQLSTATE.INVALID_SCHEMA_NAME;
+}
+
+/**
+ * `e` as the CLI should see it: an unreachable service becomes `unavailable(e)` (a FindocError, exit 69,
+ * naming the service and its address); FindocErrors and real errors pass unchanged.
+ */
+export function asUnavailable(e: unknown, unavailable: (cause: unknown) => FindocError): unknown {
+  return isUnreachable(e) ? unavailable(e) : e;
+}
