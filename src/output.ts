@@ -3,10 +3,11 @@
  * when stderr is a TTY; colour off under NO_COLOR or a non-TTY; --json prints one JSON document.
  */
 import Table from 'cli-table3';
+import { colourAllowed } from './core/config.js';
 import { redactText } from './core/redact.js';
 
 export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return !process.env.NO_COLOR && stream.isTTY === true;
+  return colourAllowed() && stream.isTTY === true;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;

@@ -29,7 +29,7 @@ export function bandsCommand() {
       const to = opts.at !== undefined ? from : opts.to !== undefined ? parseTimeOfDay(opts.to, '--to') : SECONDS_PER_DAY - 1;
       if (to < from) throw usageError(`--to ${opts.to} is before --from ${opts.from ?? '00:00:00'}`);
       const every = parseInteger('--every', opts.every, 1, SECONDS_PER_DAY);
-      const schema = opts.schema ?? process.env.FINDOC_PG_SCHEMA ?? undefined;
+      const schema = config.postgres.schema;
 
       const pool = await connectPostgres(config.postgres.url, { schema, max: 1 });
       try {

@@ -60,7 +60,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
         throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
       }
-      const schema = opts.schema ?? process.env.FINDOC_PG_SCHEMA ?? undefined;
+      const schema = config.postgres.schema;
       const url = config.postgres.url;
 
       const pool = await connectPostgres(url, { schema, max: Math.max(4, workers + 3) });

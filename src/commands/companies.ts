@@ -38,7 +38,7 @@ function syncCommand() {
     .option('--base-url <url>', 'where the SEC files are (tests point it at a local server)', SEC_WWW)
     .option('--user-agent <text>', 'User-Agent for sec.gov: your name and a contact email (env FINDOC_USER_AGENT; config sec.userAgent)')
     .option('--sources <list>', `which files, comma separated: tickers (~1 MB, listed companies), lookup (tens of MB, nearly every filer)`, 'tickers,lookup')
-    .option('--schema <name>', SCHEMA_HELP, process.env.FINDOC_PG_SCHEMA)
+    .option('--schema <name>', SCHEMA_HELP)
     .option('--json', 'print the sync report as one JSON document')
     .addHelpText(
       'after',
@@ -54,13 +54,13 @@ SEC's files keep their stored name. Two requests in all, within the SEC's 10 req
       // The rules of findoc download: flag > FINDOC_USER_AGENT > config; required, with an email, for sec.gov.
       const userAgent = checkUserAgent(opts.userAgent ?? config.sec.userAgent, isSecHost(baseUrl), `findoc/${pkg.version} (companies sync)`);
 
-      const pool = await connectPostgres(config.postgres.url, { schema: opts.schema, max: 2 });
+      const pool = await connectPostgres(config.postgres.url, { schema: config.postgres.schema, max: 2 });
       const sec = new SecFiles({ baseUrl, userAgent });
       const progress = new Progress();
       const shutdown = onShutdown();
       let report: SyncReport;
       try {
-        await migrate(pool, opts.schema);
+        await migrate(pool, config.postgres.schema);
         const sink = await openCompanySync(pool);
         try {
           report = await syncCompanies(
@@ -112,13 +112,13 @@ function showCommand() {
   const cmd = new Command('show')
     .description('print the stored name and ticker of a company')
     .argument('<cik-or-ticker>', 'a CIK (320193, 0000320193) or a ticker (AAPL)')
-    .option('--schema <name>', SCHEMA_HELP, process.env.FINDOC_PG_SCHEMA)
+    .option('--schema <name>', SCHEMA_HELP)
     .option('--json', 'print the matches as one JSON document')
     .action(async (text, opts, command) => {
       const ref = parseCompanyRef(text);
       if (!ref) throw usageError(`"${text}" is neither a CIK (digits) nor a ticker (letters, digits, '.', '-')`);
       const config = configOf(command);
-      const pool = await connectPostgres(config.postgres.url, { schema: opts.schema, max: 1 });
+      const pool = await connectPostgres(config.postgres.url, { schema: config.postgres.schema, max: 1 });
       let rows;
       let total;
       try {

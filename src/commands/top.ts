@@ -22,7 +22,7 @@ export function topCommand() {
     .option('--window <w>', `${TOP_WINDOWS.join(', ')}: the seconds ending at the latest event applied, or all time`, '10s')
     .option('--limit <n>', 'how many filers', '10')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
-    .option('--schema <name>', 'PostgreSQL schema of the companies table (env FINDOC_PG_SCHEMA; default: the search_path)', process.env.FINDOC_PG_SCHEMA)
+    .option('--schema <name>', 'PostgreSQL schema of the companies table (env FINDOC_PG_SCHEMA; default: the search_path)')
     .option('--json', 'print {"window","asOf","entries":[{"cik","name","visits"}]}')
     .addHelpText(
       'after',
@@ -36,7 +36,7 @@ names are null and top still answers.`,
       const window = parseWindow(opts.window);
       const limit = parseInteger('--limit', opts.limit, 1, 10_000);
 
-      const names = openNames(config.postgres.url, opts.schema);
+      const names = openNames(config.postgres.url, config.postgres.schema);
       let result;
       let found: Map<number, CompanyName>;
       try {

@@ -22,7 +22,7 @@ export function watchCommand() {
     .option('--span <duration>', 'how far back the chart goes: 90s, 5m, 1h, 1d', '5m')
     .addOption(new Option('--window <window>', 'top-10 window at start (w cycles)').choices(WINDOWS).default('10s' as TopWindow))
     .option('--refresh <duration>', 'time between two reads and redraws: 500ms, 1s, 5s', '1s')
-    .option('--schema <name>', 'PostgreSQL schema holding findoc\'s tables (env FINDOC_PG_SCHEMA; default: the search_path)', process.env.FINDOC_PG_SCHEMA)
+    .option('--schema <name>', 'PostgreSQL schema holding findoc\'s tables (env FINDOC_PG_SCHEMA; default: the search_path)')
     .addHelpText(
       'after',
       `
@@ -49,12 +49,12 @@ the status line while the dashboard keeps running; it recovers when they return.
       const source = createWatchSource({
         redisUrl: config.redis.url,
         postgresUrl: config.postgres.url,
-        schema: opts.schema,
+        schema: config.postgres.schema,
         setName: opts.set,
         prefix: opts.redisPrefix,
         kafka: createOffsetReader(config.kafka),
       });
-      await runWatch(source, { refreshMs, span, window: opts.window, colour: !process.env.NO_COLOR });
+      await runWatch(source, { refreshMs, span, window: opts.window, colour: config.colour });
     });
   return withExamples(cmd, [
     'findoc watch',

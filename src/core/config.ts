@@ -13,7 +13,9 @@
  *                   "secretAccessKey": "…", "forcePathStyle": true, "checksums": "when_supported" },
  *     "sec":      { "userAgent": "Sample Company Name admin@example.com" } }
  *
- * This module is pure: it takes the environment, the file's parsed content and the flags as values.
+ * This module is the only reader of findoc's environment settings (KAFKA_*, REDIS_URL, DATABASE_URL, PG*,
+ * AWS_*, FINDOC_*, NO_COLOR): commands get them from the Config. It takes the environment, the file's
+ * parsed content and the flags as values.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -43,9 +45,12 @@ export interface S3Settings {
 export interface Config {
   kafka: KafkaSettings;
   redis: { url: string };
-  postgres: { url: string };
+  /** schema: where findoc's tables are (--schema, else FINDOC_PG_SCHEMA; undefined: the search_path). */
+  postgres: { url: string; schema?: string };
   s3: S3Settings;
   sec: { userAgent?: string };
+  /** Colours on a TTY unless NO_COLOR is set (https://no-color.org). */
+  colour: boolean;
   /** Where the settings came from, for doctor and error messages. */
   configFile?: string;
 }
@@ -72,6 +77,8 @@ export interface GlobalFlags {
   redisUrl?: string;
   databaseUrl?: string;
   s3Endpoint?: string;
+  /** The PostgreSQL schema flag of the commands that have one (bands, batch, companies, top, watch). */
+  schema?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -182,6 +189,7 @@ export function resolveConfig(flags: GlobalFlags = {}, env: Env = process.env): 
     redis: { url: flags.redisUrl ?? env.REDIS_URL ?? file.redis?.url ?? 'redis://127.0.0.1:6379' },
     postgres: {
       url: flags.databaseUrl ?? env.DATABASE_URL ?? postgresFromPgEnv(env) ?? file.postgres?.url ?? defaultPostgresUrl(),
+      schema: flags.schema || env.FINDOC_PG_SCHEMA || undefined,
     },
     s3: {
       endpoint,
@@ -192,5 +200,11 @@ export function resolveConfig(flags: GlobalFlags = {}, env: Env = process.env): 
       checksums: parseChecksums(env.FINDOC_S3_CHECKSUMS, file.s3?.checksums ?? 'when_supported'),
     },
     sec: { userAgent: env.FINDOC_USER_AGENT ?? file.sec?.userAgent },
+    colour: colourAllowed(env),
   };
+}
+
+/** NO_COLOR set to anything non-empty turns colours off (https://no-color.org). */
+export function colourAllowed(env: Env = process.env): boolean {
+  return !env.NO_COLOR;
 }

@@ -85,3 +85,28 @@ describe('resolveConfig precedence: defaults < file < env < flags', () => {
   });
 });
 
+
+describe('settings read in Config only', () => {
+  it('the PostgreSQL schema: --schema, else FINDOC_PG_SCHEMA, else none (the search_path)', () => {
+    assert.equal(resolveConfig({}, noFile).postgres.schema, undefined);
+    assert.equal(resolveConfig({}, { ...noFile, FINDOC_PG_SCHEMA: '' }).postgres.schema, undefined);
+    assert.equal(resolveConfig({}, { ...noFile, FINDOC_PG_SCHEMA: 'from_env' }).postgres.schema, 'from_env');
+    assert.equal(resolveConfig({ schema: 'from_flag' }, { ...noFile, FINDOC_PG_SCHEMA: 'from_env' }).postgres.schema, 'from_flag');
+  });
+
+  it('colour is on unless NO_COLOR is set to something', () => {
+    assert.equal(resolveConfig({}, noFile).colour, true);
+    assert.equal(resolveConfig({}, { ...noFile, NO_COLOR: '' }).colour, true);
+    assert.equal(resolveConfig({}, { ...noFile, NO_COLOR: '1' }).colour, false);
+  });
+
+  it('no module of src/ but core/config.ts reads process.env', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const root = join(import.meta.dirname, '../../src');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    // commands/context.ts hands process.env to resolveConfig; s3.ts sets (does not read) an SDK switch.
+    const allowed = new Set(['core/config.ts', 'commands/context.ts', 'adapters/s3.ts']);
+    const readers = files.filter((f) => !allowed.has(f.replaceAll('\\', '/')) && /process\.env\b/.test(readFileSync(join(root, f), 'utf8')));
+    assert.deepEqual(readers, []);
+  });
+});
