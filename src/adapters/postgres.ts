@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { SETTING_NAMES } from '../core/config.js';
-import { configError, serviceUnavailable, type FindocError } from '../core/errors.js';
+import { FindocError, configError, serviceUnavailable } from '../core/errors.js';
 import { hostPort, redactText } from '../core/redact.js';
 
 export interface PostgresOptions {
@@ -32,6 +32,21 @@ export function postgresAddress(url: string): string {
 export function postgresUnavailable(url: string, e: unknown): FindocError {
   const message = redactText(String((e as Error)?.message ?? e));
   return serviceUnavailable('PostgreSQL', postgresAddress(url), SETTING_NAMES.postgres, new Error(message));
+}
+
+/**
+ * A read (bands) found no findoc tables: the command that writes them never ran on this database and
+ * schema. Reads never run migrate() (DDL); they say which command creates the tables. Exit 69: the service
+ * answers but lacks what the read needs, as when it is down.
+ */
+export function schemaMissing(url: string, schema: string | undefined, creator: string, cause?: unknown): FindocError {
+  const where = `PostgreSQL at ${postgresAddress(url)}${schema ? `, schema "${schema}"` : ''}`;
+  return new FindocError(
+    'FINDOC_SERVICE_UNAVAILABLE',
+    `${where} has no findoc tables yet (${redactText(String((cause as Error)?.message ?? 'relation does not exist'))})`,
+    { service: 'PostgreSQL', address: postgresAddress(url), setting: SETTING_NAMES.postgres, hint: `create them with: ${creator} (reads never create tables)` },
+    { cause },
+  );
 }
 
 export function quoteIdent(name: string): string {

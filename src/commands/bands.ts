@@ -4,10 +4,11 @@
  */
 import { Command } from '@commander-js/extra-typings';
 import { getSet, listSets, readBands } from '../adapters/batch-store.js';
-import { connectPostgres, migrate } from '../adapters/postgres.js';
+import { connectPostgres, schemaMissing } from '../adapters/postgres.js';
 import { FindocError, usageError } from '../core/errors.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
 import { parseInteger } from '../core/integers.js';
+import { isUndefinedTable } from '../core/service-errors.js';
 import { SECONDS_PER_DAY, formatTime } from '../core/visit.js';
 import { info, printJson, printTable } from '../output.js';
 import { configOf, withExamples } from './context.js';
@@ -33,8 +34,9 @@ export function bandsCommand() {
 
       const pool = await connectPostgres(config.postgres.url, { schema, max: 1 });
       try {
-        await migrate(pool, schema);
-        const set = await getSet(pool, opts.set);
+        const set = await getSet(pool, opts.set).catch((e: unknown) => {
+          throw isUndefinedTable(e) ? schemaMissing(config.postgres.url, schema, `findoc batch <logs> --set ${opts.set}`, e) : e;
+        });
         if (!set) {
           const names = (await listSets(pool)).map((s) => s.name);
           throw new FindocError('FINDOC_USAGE', `no day set named "${opts.set}"${names.length ? ` (sets: ${names.join(', ')})` : ' (there is no set yet)'}`, {

@@ -96,3 +96,32 @@ describe('findoc bands', () => {
     assert.match(r.stdout, /Examples:\n\s+\$ findoc bands --at 14:30:00/);
   });
 });
+
+describe('findoc bands is a read: it never creates tables', () => {
+  const empty = uniqueSchema('e2e_bands_empty');
+
+  after(async () => {
+    const pool = await connectPostgres(config.postgres.url);
+    await pool.query(`DROP SCHEMA IF EXISTS ${empty} CASCADE`);
+    await pool.end();
+  });
+
+  for (const [what, create] of [['a schema that does not exist', false], ['an empty schema', true]] as const) {
+    it(`on ${what}: exit 69 naming the command that creates the tables, and no DDL`, async () => {
+      const pool = await connectPostgres(config.postgres.url);
+      try {
+        if (create) await pool.query(`CREATE SCHEMA ${empty}`);
+        const r = await runCli(['bands', '--set', 'h1'], { FINDOC_PG_SCHEMA: empty });
+        assert.equal(r.code, 69, r.stderr);
+        assert.match(r.stderr, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:5432, schema "${empty}" has no findoc tables yet`));
+        assert.match(r.stderr, /hint: create them with: findoc batch <logs> --set h1 \(reads never create tables\)/);
+        // What the read left behind, asked of the catalogue independently of findoc.
+        const schemas = await pool.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [empty]);
+        const tables = await pool.query('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [empty]);
+        assert.deepEqual([schemas.rows[0].n, tables.rows[0].n], [create ? 1 : 0, 0]);
+      } finally {
+        await pool.end();
+      }
+    });
+  }
+});
