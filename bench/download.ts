@@ -29,12 +29,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, openSync, closeSync, writeSync, rmSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
 import { HttpClient } from '../src/adapters/http.js';
 import { ObjectStore } from '../src/adapters/s3.js';
 import { resolveConfig } from '../src/core/config.js';
@@ -45,6 +44,7 @@ import { dayPath, dayUrl } from '../src/core/sec-urls.js';
 import { generatedDays, removeBucket } from './lib/input.js';
 import { measure, type Measured } from './lib/measure.js';
 import { report, type Figure } from './lib/report.js';
+import { writeZipFile } from '../test/helpers/zip.js';
 
 const SAMPLE = join(import.meta.dirname, '../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
 const BIN = fileURLToPath(new URL('../bin/findoc', import.meta.url));
@@ -109,65 +109,21 @@ async function makeDayZip(path: string, name: string, rows: number): Promise<Day
   let bodyRows = 0;
   for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) bodyRows++;
   const copies = Math.ceil(rows / bodyRows);
-  const fd = openSync(path, 'w');
-  const nameBytes = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  let offset = 0;
-  const write = (b: Buffer) => {
-    writeSync(fd, b, 0, b.length, offset);
-    offset += b.length;
-  };
-  write(local);
-  write(nameBytes);
-  const dataStart = offset;
-  let crc = zlib.crc32(header);
-  let csvBytes = header.length;
-  const hash = createHash('sha256').update(header);
-  const deflate = zlib.createDeflateRaw({ level: 6 });
-  const drained = (async () => {
-    for await (const c of deflate) write(c as Buffer);
-  })();
-  const feed = (b: Buffer) => new Promise<void>((res, rej) => deflate.write(b, (e) => (e ? rej(e) : res())));
-  await feed(header);
-  for (let k = 0; k < copies; k++) {
-    crc = zlib.crc32(body, crc);
-    csvBytes += body.length;
-    hash.update(body);
-    await feed(body);
+  const hash = createHash('sha256');
+  function* csv(): Iterable<Buffer> {
+    hash.update(header);
+    yield header;
+    for (let k = 0; k < copies; k++) {
+      hash.update(body);
+      yield body;
+    }
   }
-  deflate.end();
-  await drained;
-  const csize = offset - dataStart;
-  if (csvBytes >= 2 ** 32 || csize >= 2 ** 32) throw new Error('--rows too large for --real (a zip without zip64: keep the CSV under 4 GB)');
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(csize, 18);
-  local.writeUInt32LE(csvBytes, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  writeSync(fd, local, 0, 30, 0);
-  // Central directory and end record.
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(csize, 20);
-  central.writeUInt32LE(csvBytes, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
-  const cdStart = offset;
-  write(central);
-  write(nameBytes);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(offset - cdStart, 12);
-  end.writeUInt32LE(cdStart, 16);
-  write(end);
-  closeSync(fd);
+  let csvBytes: number;
+  try {
+    csvBytes = (await writeZipFile(path, name, csv(), { level: 6 })).size;
+  } catch (e) {
+    throw new Error(`--rows too large for --real: ${(e as Error).message}`);
+  }
   return { zip: path, csvBytes, rows: bodyRows * copies, sha256: hash.digest('hex') };
 }
 

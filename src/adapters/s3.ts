@@ -98,12 +98,13 @@ export class ObjectStore {
     }
   }
 
-  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  /** Every object under `prefix`, page by page (`pageSize` keys a request; S3's default and maximum is 1,000). */
+  async *list(bucket: string, prefix: string, options: { pageSize?: number } = {}): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: options.pageSize }));
       } catch (e) {
         this.fail(e, `list s3://${bucket}/${prefix}`);
       }

@@ -30,6 +30,7 @@ import {
 } from '../../src/core/log-input.js';
 import { RejectLog } from '../../src/core/rejects.js';
 import { EDGAR_HEADER } from '../../src/core/visit.js';
+import { makeZip, type ZipEntry } from '../helpers/zip.js';
 
 const REAL = join(import.meta.dirname, '../../../shared/data/edgar-samples/real');
 const realPath = (name: string): string => join(REAL, name);
@@ -74,70 +75,6 @@ async function visitsOf(source: LogSource, store?: ObjectStore): Promise<{ visit
     if (r.done) return { visits, report: r.value };
     for (let i = 0; i < r.value.length; i++) visits.push(`${r.value.lineNumber[i]} ${r.value.second[i]} ${r.value.cik[i]} ${r.value.line(i)}`);
   }
-}
-
-interface Member {
-  name: string;
-  data: Buffer;
-  method?: 0 | 8;
-  /** Bit 3: sizes and CRC in a data descriptor after the data (zeros in the local header). */
-  descriptor?: boolean;
-  /** Write the optional descriptor signature (default true). */
-  descriptorSignature?: boolean;
-}
-
-/** A zip built byte by byte (APPNOTE 4.3), so that data descriptors and member orders can be tested. */
-function makeZip(members: Member[]): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const method = m.method ?? 8;
-    const body = method === 8 ? zlib.deflateRawSync(m.data) : m.data;
-    const crc = zlib.crc32(m.data);
-    const name = Buffer.from(m.name);
-    const flags = m.descriptor ? 0x8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(m.descriptor ? 0 : crc, 14);
-    local.writeUInt32LE(m.descriptor ? 0 : body.length, 18);
-    local.writeUInt32LE(m.descriptor ? 0 : m.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const entry = [local, name, body];
-    if (m.descriptor) {
-      const dd = Buffer.alloc(16);
-      dd.writeUInt32LE(0x08074b50, 0);
-      dd.writeUInt32LE(crc, 4);
-      dd.writeUInt32LE(body.length, 8);
-      dd.writeUInt32LE(m.data.length, 12);
-      entry.push(m.descriptorSignature === false ? dd.subarray(4) : dd);
-    }
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(flags, 8);
-    cd.writeUInt16LE(method, 10);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(body.length, 20);
-    cd.writeUInt32LE(m.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    central.push(cd, name);
-    for (const e of entry) offset += e.length;
-    parts.push(...entry);
-  }
-  const cdBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cdBytes, end]);
 }
 
 /** An in-memory ObjectStore; `chunk` sets the size of the pieces get() streams. */
@@ -412,7 +349,7 @@ describe('zip members and the streaming zip reader', () => {
   const csvBytes = read('log20170628-70rows.csv');
   const readme = Buffer.from('EDGAR Log File Data set\r\n'.repeat(50));
 
-  const variants: Array<[string, Member[]]> = [
+  const variants: Array<[string, ZipEntry[]]> = [
     ['CSV first, README after (SEC layout)', [{ name: 'log20170628.csv', data: csvBytes }, { name: 'README.txt', data: readme, method: 0 }]],
     ['README first, stored', [{ name: 'README.txt', data: readme, method: 0 }, { name: 'log20170628.csv', data: csvBytes }]],
     ['README first, deflated with a data descriptor', [{ name: 'README.txt', data: readme, descriptor: true }, { name: 'log20170628.csv', data: csvBytes }]],

@@ -1,7 +1,8 @@
 /**
  * COPY text for batch --raw (src/core/raw-rows.ts): exact bytes for plain rows and for the ugly fields the
- * grammar lets through (backslash, tab, CR, NUL, invalid UTF-8 in accession/extention). The integration
- * test loads such rows into PostgreSQL and reads them back.
+ * grammar lets through (backslash, tab, CR, NUL, invalid UTF-8 in accession/extention). The --raw test of
+ * test/integration-services/batch.test.ts loads such rows (NUL and an invalid byte included) into
+ * PostgreSQL and reads them back.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

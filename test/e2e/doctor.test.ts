@@ -1,5 +1,6 @@
 /** findoc doctor as a user runs it: the built CLI against the local stack. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 
@@ -37,7 +38,9 @@ describe('findoc CLI basics', () => {
     assert.match(help.stdout, /doctor/);
     assert.match(help.stdout, /Examples:/);
     const v = await runCli(['--version']);
-    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(v.code, 0);
+    assert.equal(v.stdout, `${pkg.version}\n`);
   });
 
   it('an unknown command or option is exit 64', async () => {

@@ -57,10 +57,20 @@ describe('S3 adapter against the local S3 server', () => {
     assert.equal(progress, 40 * 1024 * 1024);
   });
 
-  it('lists a prefix, across pages', async () => {
+  it('lists a prefix', async () => {
     const keys: string[] = [];
     for await (const o of store.list(bucket, 'logs/')) keys.push(o.key);
     assert.deepEqual(keys.sort(), ['logs/big.bin', 'logs/small.csv']);
+  });
+
+  it('lists across pages: 5 objects, 2 keys a page, every key once', async () => {
+    const want = Array.from({ length: 5 }, (_, i) => `pages/k${i}.txt`);
+    for (const key of want) await store.put(bucket, key, Readable.from([Buffer.from(key)]));
+    await store.put(bucket, 'pagesx/outside.txt', Readable.from([Buffer.from('x')])); // same leading letters, other prefix
+    const keys: string[] = [];
+    for await (const o of store.list(bucket, 'pages/', { pageSize: 2 })) keys.push(o.key);
+    // A list that stopped after the first page would hold 2 keys; one that repeated a page, duplicates.
+    assert.deepEqual(keys, want);
   });
 
   it('a missing object is bad input naming the key; an unreachable endpoint is exit 69 naming the address', async () => {

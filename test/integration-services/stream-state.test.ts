@@ -217,7 +217,12 @@ describe('stream state in Redis', () => {
     assert.equal(p.rejected, 2);
     assert.deepEqual(p.samples.map((s) => [s.partition, s.offset, s.reason]).sort(), [[2, 41, 'field_count'], [2, 42, 'empty_record']]);
     assert.deepEqual(p.partitions.map((x) => [x.topic, x.partition, x.offset]), [['visits', 2, 42]]);
-    assert.ok(p.ingest.visitsPerSecond >= 0);
+    // The ingest rate counts the last 10 complete wall seconds of Redis's clock: once the second of the
+    // write is complete, its one visit is 1/10 visit/s.
+    const [applied] = await st.redis.time();
+    while (Number((await st.redis.time())[0]) <= Number(applied)) await new Promise((r) => setTimeout(r, 50));
+    const later = await st.readProgress();
+    assert.deepEqual([later.ingest.rateSeconds, later.ingest.visitsPerSecond], [10, 0.1]);
   });
 
   it('reset deletes this namespace\'s keys only, also next to a longer prefix', async () => {

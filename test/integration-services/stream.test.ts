@@ -15,6 +15,7 @@ import { StreamState } from '../../src/adapters/stream-state.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { memberCik } from '../../src/core/windows.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { testRandom } from '../helpers/seed.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
@@ -152,12 +153,15 @@ describe('findoc stream against Kafka and Redis', () => {
     const summary = JSON.parse(r.stdout) as { records: number; visits: number; duplicates: number; rejected: { total: number; byReason: Record<string, number>; samples: { partition: number; offset: number; text: string }[] } };
     assert.deepEqual([summary.records, summary.visits, summary.duplicates], [24_999, 24_997, 0]);
     assert.deepEqual(summary.rejected.byReason, { bad_cik: 2 });
+    assert.equal(summary.rejected.samples.length, 2, 'one sample per rejected row (2 ≤ the sample limit)');
     for (const s of summary.rejected.samples) assert.ok(LINES.includes(s.text), `sample ${s.partition}/${s.offset} is a line of the file`);
     await assertExact(state, expected(records.map((x) => x.value)));
   });
 
   it('kill -9 at random moments loses and duplicates nothing', async (t) => {
     const t0 = Date.now();
+    const rnd = testRandom();
+    t.diagnostic(`kill points from seed ${rnd.seed} (replay with FINDOC_TEST_SEED=${rnd.seed})`);
     const topic = await newTopic('kill');
     const records = copies(8);
     await produce(topic, records);
@@ -170,7 +174,7 @@ describe('findoc stream against Kafka and Redis', () => {
     const args = (state: StreamState, group: string) => ['--topic', topic, '--group', group, '--redis-prefix', state.keys.prefix, '--session-timeout', '6s'];
     // Random moments between 10% and 75% of the records, so that each kill lands while consuming (a
     // write covers up to ~20k records: the last kill leaves a quarter of them to go).
-    const moments = (n: number) => Array.from({ length: n }, () => Math.floor(total * (0.1 + 0.65 * Math.random()))).sort((a, b) => a - b);
+    const moments = (n: number) => Array.from({ length: n }, () => Math.floor(total * (0.1 + 0.65 * rnd.random()))).sort((a, b) => a - b);
     for (const moment of moments(3)) {
       const at = Math.max(moment, (await recordsApplied(single)) + 1);
       const s = startStream(args(single, `${topic}-one`));
@@ -196,7 +200,7 @@ describe('findoc stream against Kafka and Redis', () => {
     for (const [kill, moment] of moments(3).entries()) {
       const at = Math.max(moment, (await recordsApplied(pair)) + 1);
       await waitFor(`${at} records applied`, async () => (await recordsApplied(pair)) >= at);
-      const victim = kill === 2 ? running : [running[Math.floor(Math.random() * 2)]];
+      const victim = kill === 2 ? running : [running[Math.floor(rnd.random() * 2)]];
       for (const v of victim) v.child.kill('SIGKILL');
       await Promise.all(victim.map((v) => v.exited));
       const now = await recordsApplied(pair);
