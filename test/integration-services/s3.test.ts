@@ -57,10 +57,14 @@ describe('S3 adapter against the local S3 server', () => {
     assert.equal(progress, 40 * 1024 * 1024);
   });
 
-  it('lists a prefix', async () => {
-    const keys: string[] = [];
-    for await (const o of store.list(bucket, 'logs/')) keys.push(o.key);
-    assert.deepEqual(keys.sort(), ['logs/big.bin', 'logs/small.csv']);
+  it('lists a prefix, with sizes, and nothing outside it', async () => {
+    // Its own objects: the test reads nothing another test wrote.
+    await store.put(bucket, 'list/a.csv', Readable.from([Buffer.from('abc')]));
+    await store.put(bucket, 'list/sub/b.bin', Readable.from([Buffer.alloc(10)]));
+    await store.put(bucket, 'listing/c.csv', Readable.from([Buffer.from('c')]));
+    const found: string[] = [];
+    for await (const o of store.list(bucket, 'list/')) found.push(`${o.key} ${o.size}`);
+    assert.deepEqual(found.sort(), ['list/a.csv 3', 'list/sub/b.bin 10']);
   });
 
   it('lists across pages: 5 objects, 2 keys a page, every key once', async () => {
