@@ -33,7 +33,7 @@ const MS_PER: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, mi
 export function parseDuration(text: string, spec: DurationFlag): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|min|m|h|d)?\s*$/i.exec(text);
   if (!m) {
-    throw usageError(`${spec.flag} must be a duration like 500ms, 90s, 5m, 24h or 1d, got "${text}"`, `accepted: ${rangeWords(spec)}`);
+    throw usageError(`${spec.flag} must be a duration like 500ms, 90s, 5m, 24h or 1d, got "${text}"`, `a number and a unit (ms, s, m, h, d), between ${rangeWords(spec)}`);
   }
   const ms = Number(m[1]) * MS_PER[(m[2] ?? spec.bare ?? spec.unit).toLowerCase()];
   const value = spec.unit === 'ms' ? ms : ms / 1000;

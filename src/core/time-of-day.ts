@@ -12,7 +12,7 @@ export function parseTimeOfDay(text: string, flag: string): number {
   const min = m ? Number(m[2]) : NaN;
   const s = m?.[3] !== undefined ? Number(m[3]) : 0;
   if (!m || h > 23 || min > 59 || s > 59) {
-    throw usageError(`${flag} ${text} is not a time of day`, 'write HH:MM:SS (UTC), 00:00:00 … 23:59:59');
+    throw usageError(`${flag} ${text} is not a time of day`, 'write HH:MM or HH:MM:SS (UTC), 00:00 … 23:59:59');
   }
   return h * 3600 + min * 60 + s;
 }
