@@ -340,6 +340,10 @@ export class RobotClassifier {
     s.limit = crossed;
     s.firstRobotSecond = second;
     s.robotVisits = 1;
+    // A robot keeps only its flag, first second, limit and robot visits (what encodeIpState writes).
+    s.minute = -1;
+    s.minuteRequests = 0;
+    s.dayRequests = 0;
     s.minuteCiks = null;
     s.dayCiks = null;
     return true;
