@@ -255,6 +255,62 @@ export function decodeIpState(text: string): IpState {
   return s;
 }
 
+/**
+ * The states of one day by ip key: an open-addressing hash table (linear probing) over a Float64Array of
+ * keys, the states in a parallel array. Faster than a Map here: a key (up to 2.9e11) is not a V8 small
+ * integer, so each Map.get would box it and hash a heap number; this table hashes the double in place.
+ * Grows by doubling at 50 % load; never shrinks (a day's table is dropped whole).
+ */
+class IpTable {
+  private keys = new Float64Array(1024).fill(-1);
+  private states: (IpState | undefined)[] = new Array(1024);
+  private mask = 1023;
+  private size = 0;
+
+  private slot(key: number): number {
+    const lo = key % 4294967296;
+    const hi = (key - lo) / 4294967296;
+    let h = Math.imul((lo | 0) ^ Math.imul(hi | 0, 0x27d4eb2d), 0x9e3779b1);
+    h ^= h >>> 15;
+    let i = h & this.mask;
+    const keys = this.keys;
+    while (keys[i] !== key && keys[i] !== -1) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  get(key: number): IpState | undefined {
+    return this.states[this.slot(key)];
+  }
+
+  set(key: number, s: IpState): void {
+    const i = this.slot(key);
+    if (this.keys[i] === key) {
+      this.states[i] = s;
+      return;
+    }
+    this.keys[i] = key;
+    this.states[i] = s;
+    if (++this.size * 2 > this.mask) this.grow();
+  }
+
+  *entries(): Generator<[number, IpState]> {
+    for (let i = 0; i <= this.mask; i++) if (this.keys[i] !== -1) yield [this.keys[i], this.states[i]!];
+  }
+
+  private grow(): void {
+    const old = [...this.entries()];
+    const n = (this.mask + 1) * 2;
+    this.keys = new Float64Array(n).fill(-1);
+    this.states = new Array(n);
+    this.mask = n - 1;
+    for (const [k, st] of old) {
+      const i = this.slot(k);
+      this.keys[i] = k;
+      this.states[i] = st;
+    }
+  }
+}
+
 // ── the classifier ───────────────────────────────────────────────────────────────────────────────────────
 
 export interface RobotClassifierOptions {
@@ -275,9 +331,9 @@ export class RobotClassifier {
   private readonly dayCiks: number;
   private readonly useMinuteCiks: boolean;
   private readonly useDayCiks: boolean;
-  private readonly days = new Map<number, Map<number, IpState>>();
+  private readonly days = new Map<number, IpTable>();
   private lastDay = NaN;
-  private lastMap: Map<number, IpState> | null = null;
+  private lastMap: IpTable | null = null;
   private readonly trackChanges: boolean;
   private changedList: { key: number; state: IpState }[] = [];
 
@@ -387,7 +443,7 @@ export class RobotClassifier {
   /** The robot ips of a day (day number), most robot visits first, ties by ip. */
   robots(day: number): RobotIp[] {
     const out: RobotIp[] = [];
-    for (const [key, s] of this.days.get(day) ?? []) {
+    for (const [key, s] of this.days.get(day)?.entries() ?? []) {
       if (s.robot) out.push({ ip: ipOfKey(key), visits: s.robotVisits, firstRobotSecond: s.firstRobotSecond, limit: ROBOT_LIMITS[s.limit] });
     }
     return out.sort((a, b) => b.visits - a.visits || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
@@ -398,7 +454,7 @@ export class RobotClassifier {
     let robotIps = 0;
     let robotVisits = 0;
     let ips = 0;
-    for (const s of this.days.get(day)?.values() ?? []) {
+    for (const [, s] of this.days.get(day)?.entries() ?? []) {
       ips++;
       if (s.robot) {
         robotIps++;
@@ -424,11 +480,11 @@ export class RobotClassifier {
     return s;
   }
 
-  private dayMap(day: number): Map<number, IpState> {
+  private dayMap(day: number): IpTable {
     if (day === this.lastDay && this.lastMap !== null) return this.lastMap;
     let m = this.days.get(day);
     if (m === undefined) {
-      m = new Map();
+      m = new IpTable();
       this.days.set(day, m);
     }
     this.lastDay = day;
