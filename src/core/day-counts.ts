@@ -21,7 +21,7 @@
  */
 import { SECONDS_PER_DAY, dayStart, formatDay, type VisitBatch } from './visit.js';
 import type { FilterPass, VisitFilter } from './filter.js';
-import { RobotClassifier } from './robots.js';
+import { RobotClassifier, ipKeyAt } from './robots.js';
 
 /** A visit of another day than its file's, kept as an example for the report. */
 export interface OtherDaySample {
@@ -98,6 +98,8 @@ export class DayCounter {
         if (s >= 0 && s < SECONDS_PER_DAY) counts[s]++;
         else this.addOtherDay(batch, i);
       }
+    } else if (this.pass.classifier !== null) {
+      this.addRobots(batch, this.pass.classifier);
     } else {
       const keep = this.pass.keep;
       for (let i = 0; i < n; i++) {
@@ -106,6 +108,24 @@ export class DayCounter {
         else if (keep(batch, i)) counts[s]++;
         else this.filtered++;
       }
+    }
+  }
+
+  /**
+   * The causal robots loop, with the classifier and the stateless rules inlined (the same decisions as
+   * pass.keep: the classifier sees every visit of the day first), for speed: 17.5 M rows a day.
+   */
+  private addRobots(batch: VisitBatch, classifier: RobotClassifier): void {
+    const counts = this.counts;
+    const { second, cik, crawler, code } = batch;
+    const start = this.start;
+    const dropCrawlers = this.filter.rules.includes('crawlers');
+    const dropErrors = this.filter.rules.includes('errors');
+    for (let i = 0, n = batch.length; i < n; i++) {
+      const s = second[i] - start;
+      if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
+      else if (classifier.visitKey(ipKeyAt(batch, i), second[i], cik[i]) || (dropCrawlers && crawler[i] === 1) || (dropErrors && code[i] >= 400)) this.filtered++;
+      else counts[s]++;
     }
   }
 

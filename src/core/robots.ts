@@ -334,6 +334,9 @@ export class RobotClassifier {
   private readonly days = new Map<number, IpTable>();
   private lastDay = NaN;
   private lastMap: IpTable | null = null;
+  private lastKey = -1;
+  private lastKeyDay = NaN;
+  private lastState: IpState | null = null;
   private readonly trackChanges: boolean;
   private changedList: { key: number; state: IpState }[] = [];
 
@@ -364,11 +367,19 @@ export class RobotClassifier {
   /** Classifies one visit of the ip with this numeric key (ipKey). */
   visitKey(key: number, second: number, cik: number): boolean {
     const day = Math.floor(second / SECONDS_PER_DAY);
-    const map = this.dayMap(day);
-    let s = map.get(key);
-    if (s === undefined) {
-      s = this.fresh(day);
-      map.set(key, s);
+    let s: IpState | undefined;
+    // Rows are sorted by second then ip, so a busy IP's visits of one second are adjacent: reuse its state.
+    if (key === this.lastKey && day === this.lastKeyDay) s = this.lastState!;
+    else {
+      const map = this.dayMap(day);
+      s = map.get(key);
+      if (s === undefined) {
+        s = this.fresh(day);
+        map.set(key, s);
+      }
+      this.lastKey = key;
+      this.lastKeyDay = day;
+      this.lastState = s;
     }
     if (this.trackChanges && !s.changed) {
       s.changed = true;
@@ -428,6 +439,7 @@ export class RobotClassifier {
       if (!this.useDayCiks) s.dayCiks = null;
     }
     this.dayMap(s.day).set(key, s);
+    this.lastKey = -1;
   }
 
   /** The states changed since the last call (needs trackChanges), encoded, and forgets the list. */
@@ -467,6 +479,7 @@ export class RobotClassifier {
   /** Drops the state of the days before `day` (memory stays bounded in a long-running stream). */
   forgetDaysBefore(day: number): void {
     for (const d of this.days.keys()) if (d < day) this.days.delete(d);
+    this.lastKey = -1;
     if (this.lastDay < day) {
       this.lastDay = NaN;
       this.lastMap = null;
