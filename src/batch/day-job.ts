@@ -7,9 +7,9 @@
  */
 import type pg from 'pg';
 import { loadRawStage } from '../adapters/batch-store.js';
-import { DayCounter, type DayCountSummary } from '../core/day-counts.js';
+import { DayCounter, RobotsDayPass, type DayCountSummary } from '../core/day-counts.js';
 import { FindocError } from '../core/errors.js';
-import { filterOf, type FilterRule } from '../core/filter.js';
+import { filterOf, type FilterRule, type RobotsSetting } from '../core/filter.js';
 import { readSource, type FileReport, type LogSource, type ObjectStore } from '../core/log-input.js';
 import { RawRowEncoder } from '../core/raw-rows.js';
 import type { RejectSummary } from '../core/rejects.js';
@@ -20,6 +20,8 @@ export interface DayJob {
   day: string;
   source: LogSource;
   filterRules: FilterRule[];
+  /** The robots rule and mode when filterRules has robots. */
+  robots: RobotsSetting | null;
   strict: boolean;
   maxSamples: number;
   /** Load the day's raw rows into this (new) staging table; null without --raw. */
@@ -61,7 +63,9 @@ export class DayAborted extends Error {
 
 export async function runDayJob(job: DayJob, env: DayJobEnv = {}): Promise<DayJobResult> {
   const started = performance.now();
-  const counter = new DayCounter(job.day, filterOf(job.filterRules), { maxSamples: job.maxSamples });
+  const filter = filterOf(job.filterRules, job.robots);
+  const dayRobots = filter.needsDayPass ? await robotsDayPass(job, filter, env) : undefined;
+  const counter = new DayCounter(job.day, filter, { maxSamples: job.maxSamples, dayRobots });
   const reader = readSource(job.source, { store: env.store, strict: job.strict, maxSamples: job.maxSamples });
   const progressMs = env.progressMs ?? 250;
   let report: FileReport | undefined;
@@ -130,4 +134,25 @@ export async function runDayJob(job: DayJob, env: DayJobEnv = {}): Promise<DayJo
     raw,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * Robots day mode: a first read of the day's file through a classifier (core/day-counts.ts RobotsDayPass),
+ * so that the counting read drops every visit of the day's robot IPs. Reading twice keeps memory at the
+ * per-IP state; rejects are reported by the second read only.
+ */
+async function robotsDayPass(job: DayJob, filter: ReturnType<typeof filterOf>, env: DayJobEnv) {
+  const pass = new RobotsDayPass(job.day, filter);
+  const reader = readSource(job.source, { store: env.store, strict: job.strict, maxSamples: job.maxSamples });
+  try {
+    for (;;) {
+      if (env.signal?.aborted) throw new DayAborted(job.day);
+      const r = await reader.next();
+      if (r.done) break;
+      pass.add(r.value);
+    }
+  } finally {
+    await reader.return(undefined as never).catch(() => undefined);
+  }
+  return pass.classifier;
 }

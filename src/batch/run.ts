@@ -257,7 +257,7 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
     };
     try {
       if (raw) await dropRawStages(pool, claim.day);
-      const job: DayJob = { day: claim.day, source, filterRules: [...filter.rules], strict: opts.strict, maxSamples: opts.maxSamples, rawStage: stage };
+      const job: DayJob = { day: claim.day, source, filterRules: [...filter.rules], robots: filter.robots ? { rule: filter.robots.rule.name, mode: filter.robots.mode } : null, strict: opts.strict, maxSamples: opts.maxSamples, rawStage: stage };
       progressRows.set(claim.day, 0);
       const result = await runner.run(job, (p) => {
         progressRows.set(claim.day, p.rows);

@@ -26,7 +26,9 @@ export function batchCommand() {
     .option('--to <YYYY-MM-DD>', 'last day to process, inclusive')
     .option('--set <name>', 'day set to add the days to and compute the bands of', 'default')
     .option('--no-set', 'store the days only; compute no bands')
-    .option('--filter <rules>', 'visit filter rules, comma separated: crawlers, errors (default: all visits)')
+    .option('--filter <rules>', 'visit filter rules, comma separated: robots, crawlers, errors (default: all visits)')
+    .option('--robots <rule>', 'robots rule (turns the robots filter on): drt (default), lm, ryans, or minute-requests=N,minute-ciks=N,day-requests=N,day-ciks=N (docs/robots.md)')
+    .option('--robots-mode <mode>', 'causal (default: robot from the visit that crosses a limit, as the stream) or day (a robot IP is dropped for its whole day)')
     .option('--exclude-crawlers', 'same as --filter crawlers')
     .option('--min-visits <n>', "leave days with fewer visits out of the set's bands (kept by the set for later runs)")
     .option('--exclude-days <list>', 'leave these days out of the set, e.g. 2005-09-23..2006-05-10,2017-04-28 (replaces the set\'s list; "" clears it)')
@@ -52,7 +54,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
     )
     .action(async (inputs, opts, command) => {
       const config = configOf(command);
-      const filter = parseFilter(opts.filter, opts.excludeCrawlers === true);
+      const filter = parseFilter(opts.filter, opts.excludeCrawlers === true, { rule: opts.robots, mode: opts.robotsMode });
       const workers = integer('--workers', opts.workers, 0, 256);
       const leaseSeconds = parseDuration(opts.lease, { flag: '--lease', unit: 's', min: 0.5, max: 86_400 });
       const minVisits = opts.minVisits === undefined ? undefined : integer('--min-visits', opts.minVisits, 0, Number.MAX_SAFE_INTEGER);
@@ -127,6 +129,8 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
   return withExamples(cmd, [
     'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1',
     'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1-humans --exclude-crawlers',
+    'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1-humans --filter robots --robots drt',
+    'findoc batch data/log20030301.csv --set research --filter robots,crawlers --robots lm --robots-mode day',
     'findoc batch data/ --set all-years --exclude-days 2005-09-23..2006-05-10 --min-visits 10000',
     'findoc batch data/log20170630.csv --raw --no-set',
     'findoc batch s3://edgar/logs/ --json | jq .totals',

@@ -20,7 +20,8 @@
  * Pure and synchronous: feed it the batches of one file (readSource) in any grouping.
  */
 import { SECONDS_PER_DAY, dayStart, formatDay, type VisitBatch } from './visit.js';
-import type { VisitFilter } from './filter.js';
+import type { FilterPass, VisitFilter } from './filter.js';
+import { RobotClassifier, ipKeyAt } from './robots.js';
 
 /** A visit of another day than its file's, kept as an example for the report. */
 export interface OtherDaySample {
@@ -55,6 +56,8 @@ export interface DayCountSummary {
 export interface DayCounterOptions {
   /** Other-day samples kept (default 10). */
   maxSamples?: number;
+  /** Robots day mode: a classifier already fed the whole day (filter.needsDayPass; see RobotsDayPass). */
+  dayRobots?: RobotClassifier;
 }
 
 export class DayCounter {
@@ -62,6 +65,8 @@ export class DayCounter {
   readonly counts = new Int32Array(SECONDS_PER_DAY);
   readonly day: string;
   readonly filter: VisitFilter;
+  /** The filter applied in file order to this day's visits (its robots state lives here). */
+  readonly pass: FilterPass;
   private readonly start: number;
   private readonly maxSamples: number;
   private filtered = 0;
@@ -74,6 +79,7 @@ export class DayCounter {
     if (Number.isNaN(start)) throw new RangeError(`not a day: ${day}`);
     this.day = day;
     this.filter = filter;
+    this.pass = filter.start(options.dayRobots);
     this.start = start;
     this.maxSamples = Math.max(0, options.maxSamples ?? 10);
   }
@@ -92,14 +98,34 @@ export class DayCounter {
         if (s >= 0 && s < SECONDS_PER_DAY) counts[s]++;
         else this.addOtherDay(batch, i);
       }
+    } else if (this.pass.classifier !== null) {
+      this.addRobots(batch, this.pass.classifier);
     } else {
-      const keep = this.filter.keep;
+      const keep = this.pass.keep;
       for (let i = 0; i < n; i++) {
         const s = second[i] - start;
         if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
         else if (keep(batch, i)) counts[s]++;
         else this.filtered++;
       }
+    }
+  }
+
+  /**
+   * The causal robots loop, with the classifier and the stateless rules inlined (the same decisions as
+   * pass.keep: the classifier sees every visit of the day first), for speed: 17.5 M rows a day.
+   */
+  private addRobots(batch: VisitBatch, classifier: RobotClassifier): void {
+    const counts = this.counts;
+    const { second, cik, crawler, code } = batch;
+    const start = this.start;
+    const dropCrawlers = this.filter.rules.includes('crawlers');
+    const dropErrors = this.filter.rules.includes('errors');
+    for (let i = 0, n = batch.length; i < n; i++) {
+      const s = second[i] - start;
+      if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
+      else if (classifier.visitKey(ipKeyAt(batch, i), second[i], cik[i]) || (dropCrawlers && crawler[i] === 1) || (dropErrors && code[i] >= 400)) this.filtered++;
+      else counts[s]++;
     }
   }
 
@@ -133,5 +159,33 @@ export class DayCounter {
       peakSecond,
       peakVisits: counts[peakSecond],
     };
+  }
+}
+
+/**
+ * The first pass of robots day mode (filter.needsDayPass): feeds the day's visits, in file order, to a
+ * causal classifier, so that the counting pass knows every IP that is a robot at any moment of the day.
+ * Other-day visits are left out, as the counting pass leaves them out. Memory: the classifier's per-IP
+ * state of the day (robots.ts), not the visits: the file is read twice instead.
+ */
+export class RobotsDayPass {
+  readonly classifier: RobotClassifier;
+  private readonly start: number;
+
+  constructor(day: string, filter: VisitFilter) {
+    const start = dayStart(day);
+    if (Number.isNaN(start)) throw new RangeError(`not a day: ${day}`);
+    if (!filter.robots) throw new Error(`filter ${filter.name} has no robots rule`);
+    this.start = start;
+    this.classifier = new RobotClassifier(filter.robots.rule);
+  }
+
+  add(batch: VisitBatch): void {
+    const second = batch.second;
+    const c = this.classifier;
+    for (let i = 0; i < batch.length; i++) {
+      const s = second[i] - this.start;
+      if (s >= 0 && s < SECONDS_PER_DAY) c.visitAt(batch, i);
+    }
   }
 }
