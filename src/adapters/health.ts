@@ -75,7 +75,7 @@ export async function checkServices(config: Config, timeoutMs = 3000): Promise<S
       }
     }),
     timed('S3', config.s3.endpoint ? new ObjectStore(config.s3).address : 'AWS', SETTING_NAMES.s3, async () => {
-      const store = new ObjectStore({ ...config.s3 });
+      const store = new ObjectStore(config.s3);
       try {
         await Promise.race([
           store.ping(),

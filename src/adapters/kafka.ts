@@ -24,7 +24,8 @@ export function createKafka(settings: KafkaSettings, options: KafkaClientOptions
     clientId: settings.clientId,
     brokers: settings.brokers,
     ssl: settings.ssl,
-    sasl: settings.sasl as SASLOptions | undefined,
+    // The password is non-enumerable in Config (config.ts): copy it by name.
+    sasl: settings.sasl ? ({ ...settings.sasl, password: settings.sasl.password } as SASLOptions) : undefined,
     connectionTimeout: options.connectTimeoutMs ?? 3000,
     retry: { retries: options.retries ?? 2, initialRetryTime: 200, maxRetryTime: 2000 },
     // kafkajs logs to stdout by default; findoc keeps stdout for results, so only errors, to stderr.

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { DayJob, DayJobEnv, DayJobResult, DayProgress } from './day-job.js';
 import { DayAborted, runDayJob } from './day-job.js';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
+import { withSecrets } from '../core/config.js';
 
 export interface DayRunner {
   /** How many days it runs at once. */
@@ -140,7 +141,9 @@ export class ThreadRunner implements DayRunner {
  * Starts day-worker.js beside this file. Under tsx (tests, benchmarks run from the TypeScript sources) a
  * worker thread does not inherit the --import hook, so a small bootstrap registers tsx in the thread first.
  */
-function spawnDayWorker(init: WorkerInit): Worker {
+function spawnDayWorker(settings: WorkerInit): Worker {
+  // The S3 secret key is non-enumerable in Config (config.ts): a structured clone would drop it.
+  const init: WorkerInit = { ...settings, s3: settings.s3 && withSecrets(settings.s3) };
   const fromSources = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSources ? './day-worker.ts' : './day-worker.js', import.meta.url);
   if (!fromSources) return new Worker(entry, { workerData: init });

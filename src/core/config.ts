@@ -178,7 +178,7 @@ export function resolveConfig(flags: GlobalFlags = {}, env: Env = process.env): 
   const endpoint = flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? file.s3?.endpoint ?? LOCAL_S3.endpoint;
   const isLocal = endpoint === LOCAL_S3.endpoint;
 
-  return {
+  const config: Config = {
     configFile: path,
     kafka: {
       brokers,
@@ -202,6 +202,27 @@ export function resolveConfig(flags: GlobalFlags = {}, env: Env = process.env): 
     sec: { userAgent: env.FINDOC_USER_AGENT ?? file.sec?.userAgent },
     colour: colourAllowed(env),
   };
+  if (config.kafka.sasl) config.kafka.sasl = hideSecret({ ...config.kafka.sasl }, 'password');
+  hideSecret(config.s3, 'secretAccessKey');
+  return config;
+}
+
+/**
+ * Makes a secret a non-enumerable property (as node-postgres does for a client's password): it is read as
+ * usual, but JSON.stringify, util.inspect, spreads and structured clones (worker threads) do not carry it,
+ * so no dump or --json of the configuration can print it. Code that must pass it on copies it by name
+ * (withSecrets). Connection URLs keep their password in the URL and are redacted where printed (redact.ts).
+ */
+export function hideSecret<T extends object>(obj: T, key: keyof T & string): T {
+  const value = obj[key];
+  if (value === undefined) return obj;
+  Object.defineProperty(obj, key, { value, enumerable: false, writable: true, configurable: true });
+  return obj;
+}
+
+/** A plain copy of S3 settings that still carries the secret key (for a worker thread's workerData). */
+export function withSecrets(s3: S3Settings): S3Settings {
+  return { ...s3, secretAccessKey: s3.secretAccessKey };
 }
 
 /** NO_COLOR set to anything non-empty turns colours off (https://no-color.org). */

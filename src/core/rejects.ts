@@ -100,7 +100,7 @@ export class RejectLog {
     this.total++;
     if (this.samples.length < this.maxSamples) {
       const raw = typeof text === 'function' ? text() : text;
-      const sample: RejectSample = { line, offset, reason, text: truncate(raw, this.maxSampleChars) };
+      const sample: RejectSample = { line, offset, reason, text: printableSample(raw, this.maxSampleChars) };
       if (file !== undefined) sample.file = file;
       this.samples.push(sample);
     }
@@ -116,7 +116,7 @@ export class RejectLog {
     }
     for (const s of other.samples) {
       if (this.samples.length >= this.maxSamples) break;
-      this.samples.push({ ...s, text: truncate(s.text, this.maxSampleChars) });
+      this.samples.push({ ...s, text: printableSample(s.text, this.maxSampleChars) });
     }
     return this;
   }
@@ -150,11 +150,36 @@ export class RejectLog {
   }
 }
 
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = max - 1;
-  // Do not split a surrogate pair: JSON output would carry a lone surrogate.
-  const c = text.charCodeAt(cut - 1);
-  if (c >= 0xd800 && c <= 0xdbff) cut--;
-  return text.slice(0, cut) + '…';
+/**
+ * A reject sample as printable text of at most `max` characters: control bytes (C0, DEL, C1) become
+ * `\xNN` and a lone surrogate becomes `\uXXXX`, so that a sample can go to a terminal, to JSON and
+ * into a PostgreSQL jsonb column (which refuses `\u0000`) unchanged. Backslashes are kept as they are so
+ * that the function is idempotent: merging already-printable samples (a worker's report) changes nothing.
+ * Every stage (batch, replay, stream) keeps its samples through this one function. An escape is never
+ * cut in half; a cut sample ends with "…".
+ */
+export function printableSample(text: string, max = 200): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let piece: string;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      piece = text.slice(i, i + 2);
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      piece = `\\u${c.toString(16).padStart(4, '0')}`;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+      piece = `\\x${c.toString(16).padStart(2, '0')}`;
+    } else {
+      piece = text[i];
+    }
+    const rest = text.length - i - 1;
+    if (out.length + piece.length > (rest > 0 ? max - 1 : max)) return out + '…';
+    out += piece;
+  }
+  return out;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }

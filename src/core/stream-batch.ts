@@ -30,7 +30,7 @@
  *                 second and one increment per CIK for all of them.
  */
 import { LogParser } from './log-parser.js';
-import { REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
+import { printableSample, REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
 import type { VisitFilter } from './filter.js';
 import { EDGAR_HEADER } from './visit.js';
 
@@ -194,8 +194,7 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
     rejects[reason] = (rejects[reason] ?? 0) + 1;
     rejected++;
     if (samples.length < maxSamples) {
-      const t = text();
-      samples.push({ topic, partition, offset: offsets[index], reason, text: t.length > SAMPLE_CHARS ? t.slice(0, SAMPLE_CHARS - 1) + '…' : t });
+      samples.push({ topic, partition, offset: offsets[index], reason, text: printableSample(text(), SAMPLE_CHARS) });
     }
   };
 

@@ -110,3 +110,22 @@ describe('settings read in Config only', () => {
     assert.deepEqual(readers, []);
   });
 });
+
+describe('secrets in Config are non-enumerable (issue 17 item 6)', () => {
+  it('no JSON dump or spread of the config carries the SASL password or the S3 secret key', async () => {
+    const { resolveConfig } = await import('../../src/core/config.js');
+    const { inspect } = await import('node:util');
+    const config = resolveConfig({}, {
+      HOME: '/nonexistent-findoc-home',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'kafka-pw-4711',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-4711',
+      AWS_ACCESS_KEY_ID: 'AKID',
+    });
+    assert.equal(config.kafka.sasl?.password, 'kafka-pw-4711');
+    assert.equal(config.s3.secretAccessKey, 'aws-secret-4711');
+    for (const dump of [JSON.stringify(config), inspect(config, { depth: 9 }), JSON.stringify({ ...config.s3 }), JSON.stringify(structuredClone(config))]) {
+      assert.ok(!dump.includes('4711'), dump);
+    }
+  });
+});

@@ -22,3 +22,31 @@ describe('redaction keeps addresses and drops secrets', () => {
     assert.equal(hostPort('redis://:pw@127.0.0.1', 6379), '127.0.0.1:6379');
   });
 });
+
+describe('redaction of passwords that hold URL delimiters (issue 17 item 6)', () => {
+  it('a password holding "@" is dropped whole', () => {
+    const out = redactText('postgres://u:p@ss@h/db');
+    assert.equal(out, 'postgres://***@h/db');
+    assert.ok(!out.includes('ss'), out);
+  });
+
+  it('a password holding "/" is dropped whole', () => {
+    const out = redactText('failed: postgres://u:pa/ss@h:5432/db (ECONNREFUSED)');
+    assert.equal(out, 'failed: postgres://***@h:5432/db (ECONNREFUSED)');
+  });
+
+  it('a ?password= query parameter is dropped, other parameters stay', () => {
+    assert.equal(redactText('postgres://h/db?password=hunter2&sslmode=require'), 'postgres://h/db?password=***&sslmode=require');
+    assert.equal(redactText('redis://h:6379/0?user=a&password=hunter2'), 'redis://h:6379/0?user=a&password=***');
+    assert.equal(redactText('host=h password=hunter2 dbname=x'), 'host=h password=*** dbname=x');
+  });
+
+  it('two URLs in one message are redacted separately', () => {
+    const out = redactText('pg postgres://a:x@y@h1/db, redis redis://:p/w@h2:6379 done');
+    assert.equal(out, 'pg postgres://***@h1/db, redis redis://***@h2:6379 done');
+  });
+
+  it('a URL without credentials is unchanged', () => {
+    assert.equal(redactText('see https://www.sec.gov/files/company_tickers.json now'), 'see https://www.sec.gov/files/company_tickers.json now');
+  });
+});
