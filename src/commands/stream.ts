@@ -117,7 +117,7 @@ function streamOptions(opts: {
     topic: opts.topic,
     group: opts.group,
     prefix: opts.redisPrefix,
-    filter: parseFilter(opts.filter, opts.excludeCrawlers === true),
+    filter: liveFilter(parseFilter(opts.filter, opts.excludeCrawlers === true)),
     retentionSeconds,
     maxFutureSeconds: parseDuration(opts.maxFuture, { flag: '--max-future', unit: 's', min: 0.001, max: MAX_DURATION_SECONDS }),
     startAt: opts.from,
@@ -127,6 +127,20 @@ function streamOptions(opts: {
     untilEnd: opts.untilEnd === true,
     json: opts.json === true,
   };
+}
+
+/**
+ * The robots rule needs per-(day, IP) state kept exactly once in Redis, which the stream does not keep yet:
+ * refuse it rather than store unfiltered counts under a "robots(…)" name that bands would then trust.
+ */
+function liveFilter(filter: VisitFilter): VisitFilter {
+  if (filter.robots) {
+    throw usageError(
+      `stream cannot apply the robots filter yet (asked: --filter ${filter.name})`,
+      'use --filter crawlers and/or errors live; batch applies robots to history (findoc batch --filter robots)',
+    );
+  }
+  return filter;
 }
 
 async function stream(o: StreamOptions, redis: Redis, config: ReturnType<typeof configOf>, shutdown: AbortSignal): Promise<void> {
