@@ -13,6 +13,7 @@ import { downloadCommand } from './commands/download.js';
 import { generateCommand } from './commands/generate.js';
 import { replayCommand } from './commands/replay.js';
 import { streamCommand } from './commands/stream.js';
+import { sessionsCommand } from './commands/sessions.js';
 import { topCommand } from './commands/top.js';
 import { watchCommand } from './commands/watch.js';
 import { ERROR_CODES, OUTCOME_CODES, isFindocError } from './core/errors.js';
@@ -50,6 +51,7 @@ Examples:
   program.addCommand(doctorCommand());
   program.addCommand(replayCommand());
   program.addCommand(streamCommand());
+  program.addCommand(sessionsCommand());
   program.addCommand(topCommand());
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
