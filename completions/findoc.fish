@@ -37,6 +37,7 @@ complete -c findoc -n '__fish_seen_subcommand_from replay' -l speed -r -F -d 'or
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l rate -r -F -d 'n visits per second, evenly spaced'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l max -d 'as fast as the broker takes them'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l loop -d 'start again at the end, forever (re-stamping continues forward)'
+complete -c findoc -n '__fish_seen_subcommand_from replay' -l keep-time -d 'send the original date, time and timestamp of each row (no re-stamping): backfill a past day, check live against batch'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l limit -r -F -d 'stop after n visits'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l start-at -r -F -d 'skip the visits before this time of the first day'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l strict -d 'stop at the first rejected row (exit 65) instead of counting it'

@@ -13,12 +13,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { robotsReference, type ReferenceDay } from '../../bench/lib/robots-duckdb.js';
 import { readCountSlices } from '../../src/adapters/batch-store.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
 import { connectPostgres } from '../../src/adapters/postgres.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
@@ -54,6 +56,13 @@ function startStream(args: string[]): Running {
   return { child, stderr: () => stderr, exited };
 }
 
+/** findoc replay --keep-time of the whole file into `into`: the number of records sent. */
+async function produce(into: string, pace: string[] = ['--max']): Promise<number> {
+  const r = await runCli(['replay', FILE, '--topic', into, '--keep-time', ...pace, '--json'], {}, { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { visitsSent: number }).visitsSent;
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -66,10 +75,8 @@ describe('live robots = batch robots on the real 2003-03-01, through kill -9', (
   before(async () => {
     redis = await connectRedis(config.redis.url);
     pool = await connectPostgres(config.postgres.url, { schema, max: 2 });
-    const r = await runCli(['replay', FILE, '--topic', topic, '--keep-time', '--max', '--json'], {}, { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, r.stderr);
-    records = (JSON.parse(r.stdout) as { sent: number }).sent;
-    assert.ok(records > 40_000, `replayed ${records} records`);
+    // Every row of this file is valid (the reference and batch agree on it): one record per line.
+    records = readFileSync(FILE, 'utf8').split('\n').slice(1).filter(Boolean).length;
   });
   after(async () => {
     for (const p of prefixes) await new StreamState(redis, p).reset().catch(() => undefined);
@@ -85,28 +92,36 @@ describe('live robots = batch robots on the real 2003-03-01, through kill -9', (
       prefixes.push(prefix);
       const state = new StreamState(redis, prefix);
       const applied = async () => Number((await redis.hget(state.keys.totals, 'records')) ?? 0);
-      const args = (group: string) => ['--topic', topic, '--group', group, '--redis-prefix', prefix, '--filter', 'robots', '--robots', preset, '--session-timeout', '6s'];
+      const args = (group: string, from: string) => ['--topic', from, '--group', group, '--redis-prefix', prefix, '--filter', 'robots', '--robots', preset, '--session-timeout', '6s'];
       const group = `${prefix}g`;
       const at = Math.floor(records * (0.15 + 0.6 * rnd.random()));
       t.diagnostic(`seed ${rnd.seed}: kill -9 at ${at} of ${records} records`);
 
-      // drt: two members of one group, one killed (its partitions move to the other with their state);
-      // lm, ryans: one process killed and started again.
-      const running = preset === 'drt' ? [startStream(args(group)), startStream(args(group))] : [startStream(args(group))];
-      await waitFor(`${at} records applied`, async () => (await applied()) >= at || running.every((s) => s.child.exitCode !== null));
-      for (const s of running) assert.equal(s.child.exitCode, null, `the stream was running: ${s.stderr()}`);
-      running[0].child.kill('SIGKILL');
-      await running[0].exited;
+      // Each preset has its own topic, filled (replay --keep-time, paced so that the kill lands while the
+      // stream consumes) once the members hold partitions. drt: two members of one group, one killed -9,
+      // its partitions move to the other with their robots state (after its 6 s session expires); lm,
+      // ryans: one process killed -9, then started again until the end.
+      const own = `${topic}-${preset}`;
+      await withAdmin(createKafka(config.kafka, { retries: 5 }), config.kafka, (admin) => ensureTopic(admin, own, 4));
+      const members = (preset === 'drt' ? [0, 1] : [0]).map(() => startStream(args(group, own)));
+      const holds = (s: Running) => /assigned partitions \d/.test(s.stderr().split('\n').filter((l) => l.includes('assigned')).at(-1) ?? '');
+      await waitFor('the members to hold partitions', async () => members.every(holds) || members.some((s) => s.child.exitCode !== null));
+      const produced = produce(own, ['--rate', '15000']);
+      await waitFor(`${at} records applied`, async () => (await applied()) >= at || members.some((s) => s.child.exitCode !== null));
+      for (const s of members) assert.equal(s.child.exitCode, null, `the stream was running: ${s.stderr()}`);
+      members[0].child.kill('SIGKILL');
+      await members[0].exited;
       const killedAt = await applied();
-      t.diagnostic(`killed at ${killedAt} records`);
+      t.diagnostic(`killed at ${killedAt} records applied`);
       assert.ok(killedAt < records, 'the kill landed before the end');
-      if (running.length === 2) {
-        // The survivor takes the victim's partitions once its session (6 s) expires, and catches up.
+      assert.equal(await produced, records);
+      if (members.length === 2) {
         await waitFor('the survivor to apply everything', async () => (await applied()) >= records);
-        running[1].child.kill('SIGTERM');
-        assert.equal(await running[1].exited, 0, running[1].stderr());
+        assert.match(members[1].stderr(), /assigned partitions 0, 1, 2, 3/, 'the survivor took every partition');
+        members[1].child.kill('SIGTERM');
+        assert.equal(await members[1].exited, 0, members[1].stderr());
       } else {
-        const last = startStream([...args(`${group}-last`), '--until-end']);
+        const last = startStream([...args(`${group}-last`, own), '--until-end']);
         assert.equal(await last.exited, 0, last.stderr());
       }
 
