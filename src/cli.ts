@@ -14,6 +14,7 @@ import { generateCommand } from './commands/generate.js';
 import { replayCommand } from './commands/replay.js';
 import { streamCommand } from './commands/stream.js';
 import { sessionsCommand } from './commands/sessions.js';
+import { robotsCommand } from './commands/robots.js';
 import { topCommand } from './commands/top.js';
 import { watchCommand } from './commands/watch.js';
 import { ERROR_CODES, OUTCOME_CODES, isFindocError } from './core/errors.js';
@@ -53,6 +54,7 @@ Examples:
   program.addCommand(streamCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(topCommand());
+  program.addCommand(robotsCommand());
   program.addCommand(downloadCommand());
   program.addCommand(generateCommand());
   program.addCommand(companiesCommand());

@@ -12,7 +12,8 @@
  *   4. a visit "crosses" when any count is over its limit; an IP is a robot from its first crossing visit
  *      on (causal: a running bool_or in file order) or, in day mode, for the whole day when any of its
  *      visits crosses (bool_or over the whole (ip, day) partition).
- * The output is per day: the zero-filled human visits per second of day and the robot totals.
+ * The output is per day: the zero-filled human visits per second of day, the robot totals and the human
+ * top 20 CIKs.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
@@ -29,6 +30,8 @@ export interface ReferenceDay {
   visits: number;
   robotVisits: number;
   robotIps: number;
+  /** The 20 CIKs with the most human visits, most first, ties by CIK ascending. */
+  humanTop: { cik: number; visits: number }[];
 }
 
 const COLUMNS = `{'ip':'VARCHAR','date':'VARCHAR','time':'VARCHAR','zone':'VARCHAR','cik':'VARCHAR','accession':'VARCHAR','extention':'VARCHAR','code':'VARCHAR','size':'VARCHAR','idx':'VARCHAR','norefer':'VARCHAR','noagent':'VARCHAR','find':'VARCHAR','crawler':'VARCHAR','browser':'VARCHAR'}`;
@@ -66,7 +69,7 @@ export function robotsCtes(limits: ReferenceLimits, mode: 'causal' | 'day'): str
              count(*) OVER (PARTITION BY ip, day ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS day_req,
              sum(new_day_cik) OVER (PARTITION BY ip, day ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS day_ciks
         FROM f),
-    r AS (SELECT day, s, ip, bool_or(${over.join(' OR ')}) OVER (${robotWindow}) AS robot FROM c)`;
+    r AS (SELECT day, s, ip, cik, bool_or(${over.join(' OR ')}) OVER (${robotWindow}) AS robot FROM c)`;
 }
 
 /**
@@ -92,12 +95,18 @@ export async function robotsReference(file: string, limits: ReferenceLimits, mod
       )
     ).getRowObjects();
     const ips = (await conn.runAndReadAll('SELECT day, count(DISTINCT ip) FILTER (WHERE robot) AS n FROM classified GROUP BY day')).getRowObjects();
+    const tops = (
+      await conn.runAndReadAll(
+        `SELECT day, cik, n FROM (SELECT day, cik, count(*) AS n, row_number() OVER (PARTITION BY day ORDER BY count(*) DESC, cik) AS k
+           FROM classified WHERE NOT robot GROUP BY day, cik) WHERE k <= 20 ORDER BY day, k`,
+      )
+    ).getRowObjects();
     const days = new Map<string, ReferenceDay>();
     for (const row of rows) {
       const day = String(row.day);
       let d = days.get(day);
       if (!d) {
-        d = { day, human: new Int32Array(86_400), visits: 0, robotVisits: 0, robotIps: 0 };
+        d = { day, human: new Int32Array(86_400), visits: 0, robotVisits: 0, robotIps: 0, humanTop: [] };
         days.set(day, d);
       }
       const human = Number(row.human);
@@ -110,6 +119,7 @@ export async function robotsReference(file: string, limits: ReferenceLimits, mod
       const d = days.get(String(row.day));
       if (d) d.robotIps = Number(row.n);
     }
+    for (const row of tops) days.get(String(row.day))?.humanTop.push({ cik: Number(row.cik), visits: Number(row.n) });
     return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
   } finally {
     conn.closeSync();

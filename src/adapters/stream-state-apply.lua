@@ -11,7 +11,7 @@
 -- (counts and offsets) or none of it.
 --
 -- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
---       10 all
+--       10 all  11 idx:rb
 --       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
 --       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
 -- ARGV  1 base ("<prefix>{<tag>}:")   2 filter name   3 retention s   4 CIK horizon s   5 samples kept
@@ -23,6 +23,12 @@
 --             n, members, visits              all-time per CIK: n CIK members of 10 bytes back to back, and
 --                                             n visit counts of 4 bytes (big-endian) back to back
 --             n, n × (second, visits, CIKs)   per event second; CIKs: one per visit, 5 bytes each
+--             robot visits, new robot IPs     (robots filter; 0 and 0 without it)
+--             n, n × (second, robot visits)   robot visits per event second
+--             n, n × (group, day, m, m × (ip, state))
+--                                             robots states per "<day>:<topic>:<partition>" group: the
+--                                             encoded per-(day, IP) state (core/robots.ts) of each IP the
+--                                             write changed, as it is after the write's last record
 -- Returns {1, latest} when applied; {0, latest, stored offset or -1 per range} when nothing was; an error
 -- "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
 
@@ -150,6 +156,53 @@ for _ = 1, n do
 end
 if late > 0 then redis.call('HINCRBY', KEYS[4], 'late', late) end
 
+-- Robots (the robots filter): the totals, the robot visits per second in the minute hashes (fields
+-- "r<s − m>", beside the human "<s − m>"), and each changed per-(day, IP) state in the hash of its day and
+-- partition, rb:<day>:<topic>:<partition>, indexed in idx:rb by day. A day's states are over once the
+-- latest second passes the end of the day plus the retention (event time, not the wall clock): every
+-- later visit of that day is late. States of such a day are not written back.
+local robotVisits = tonumber(ARGV[i])
+local robotIps = tonumber(ARGV[i + 1])
+i = i + 2
+if robotVisits > 0 then redis.call('HINCRBY', KEYS[4], 'robots', robotVisits) end
+if robotIps > 0 then redis.call('HINCRBY', KEYS[4], 'robot-ips', robotIps) end
+local lateRobots = 0
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local s = tonumber(ARGV[i])
+  local v = tonumber(ARGV[i + 1])
+  i = i + 2
+  if s <= latest - retention then
+    lateRobots = lateRobots + v
+  else
+    local m = s - s % 60
+    redis.call('HINCRBY', base .. 'vps:' .. m, 'r' .. (s - m), v)
+    minutes[m] = true
+  end
+end
+if lateRobots > 0 then redis.call('HINCRBY', KEYS[4], 'late-robots', lateRobots) end
+local overDay = latest and (math.floor((latest - retention) / 86400) - 1) or nil
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local group = ARGV[i]
+  local day = tonumber(ARGV[i + 1])
+  local m = tonumber(ARGV[i + 2])
+  i = i + 3
+  if not overDay or day > overDay then
+    local key = base .. 'rb:' .. group
+    for j = 0, m - 1, 200 do
+      local args = {}
+      for q = j, math.min(j + 199, m - 1) do
+        args[#args + 1] = ARGV[i + 2 * q]
+        args[#args + 1] = ARGV[i + 2 * q + 1]
+      end
+      redis.call('HSET', key, unpack(args))
+    end
+    redis.call('ZADD', KEYS[11], day, group)
+  end
+  i = i + 2 * m
+end
+
 -- Minute hashes: indexed, and their TTL (as above, with the retention) renewed by every write.
 for m in pairs(minutes) do
   redis.call('ZADD', KEYS[9], m, m)
@@ -171,6 +224,7 @@ end
 if latest and (not before or latest > before) then
   drop(KEYS[8], latest - horizon, base .. 'sec:')
   drop(KEYS[9], latest - retention - 59, base .. 'vps:')
+  drop(KEYS[11], overDay, base .. 'rb:')
 end
 
 local ingest = base .. 'ingest:' .. nowS

@@ -20,6 +20,10 @@
  *   P{T}:idx:sec       zset   s → s for every sec:<s> key that exists
  *   P{T}:idx:vps       zset   m → m for every vps:<m> key that exists
  *   P{T}:ingest:<t>    hash   records, visits applied during wall second t     (TTL 120 s)
+ *   P{T}:rb:<d>:<topic>:<partition>
+ *                      hash   ip → encoded robots state of the ip on day d (robots filter; core/robots.ts)
+ *   P{T}:idx:rb        zset   "<d>:<topic>:<partition>" → d for every rb key that exists
+ * (totals also hold robots, robot-ips, late-robots; vps:<m> also "r<s − m>" → robot visits in second s)
  */
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
@@ -54,6 +58,8 @@ export interface NamespaceKeys {
   allTime: string;
   secIndex: string;
   vpsIndex: string;
+  /** Index of the robots state hashes (rb:<day>:<topic>:<partition>). */
+  robotsIndex: string;
 }
 
 /** Reject samples kept in the namespace (newest first). */
@@ -91,6 +97,7 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
     allTime: base + 'top:all',
     secIndex: base + 'idx:sec',
     vpsIndex: base + 'idx:vps',
+    robotsIndex: base + 'idx:rb',
   };
 }
 
@@ -138,6 +145,8 @@ export interface VisitsPerSecond {
   from: number;
   to: number;
   counts: number[];
+  /** Robot visits per second, likewise (robots filter; zeros without it). */
+  robots: number[];
   latest: number | null;
   /** Seconds before this one are outside the retention and read as 0 (null: nothing retained yet). */
   retainedFrom: number | null;
@@ -162,6 +171,9 @@ export interface StreamProgress {
   records: number;
   visits: number;
   filtered: number;
+  /** Robot visits (robots filter; part of filtered) and IPs that became robots. */
+  robots: number;
+  robotIps: number;
   rejected: number;
   late: number;
   rejects: Partial<Record<StreamRejectReason, number>>;
@@ -180,6 +192,7 @@ export interface ResetResult {
 
 const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
+const ROBOTS_LUA = loadLua(import.meta.url, 'stream-state-robots.lua');
 
 type ScriptReply = (Buffer | number | null | ScriptReply)[];
 /** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
@@ -187,6 +200,15 @@ type ScriptReply = (Buffer | number | null | ScriptReply)[];
 interface StateScripts {
   findocStreamApply(args: (string | number | Buffer)[]): Promise<number[]>;
   findocStreamTopBuffer(args: (string | number)[]): Promise<ScriptReply>;
+  findocStreamRobots(args: string[]): Promise<[number, string[]]>;
+}
+
+/** A partition's robots states and the offset they are at (StreamState.loadRobots). */
+export interface PartitionRobots {
+  /** The last offset applied (null: none): the states are exactly those after it. */
+  stored: number | null;
+  /** ip, encoded state (each starts with its day), of every day still kept. */
+  states: [string, string][];
 }
 
 /** The rates in progress are over this many whole wall seconds. */
@@ -208,8 +230,9 @@ export class StreamState {
     this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
     if (!('findocStreamApply' in redis)) {
-      redis.defineCommand('findocStreamApply', { numberOfKeys: 10, lua: APPLY_LUA });
+      redis.defineCommand('findocStreamApply', { numberOfKeys: 11, lua: APPLY_LUA });
       redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
+      redis.defineCommand('findocStreamRobots', { numberOfKeys: 2, lua: ROBOTS_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
   }
@@ -228,6 +251,38 @@ export class StreamState {
   async storedOffset(topic: string, partition: number): Promise<number | null> {
     const v = await this.redis.hget(this.keys.offsets, `${topic}:${partition}`);
     return v === null ? null : Number(v);
+  }
+
+  /**
+   * The last offset applied for a partition and, read in the same atomic step, the partition's robots
+   * states: a process taking the partition over classifies from exactly where the namespace is.
+   */
+  async loadRobots(topic: string, partition: number): Promise<PartitionRobots> {
+    const [stored, flat] = await this.scripts.findocStreamRobots([this.keys.offsets, this.keys.robotsIndex, this.keys.base, `${topic}:${partition}`]);
+    const states: [string, string][] = [];
+    for (let j = 0; j + 1 < flat.length; j += 2) states.push([flat[j], flat[j + 1]]);
+    return { stored: stored < 0 ? null : Number(stored), states };
+  }
+
+  /** The robots states of a day (every partition), ip → encoded state. */
+  async readRobotStates(day: number): Promise<Map<string, string>> {
+    const groups = (await this.redis.zrangebyscore(this.keys.robotsIndex, day, day)).filter((g) => g.startsWith(`${day}:`));
+    const out = new Map<string, string>();
+    for (const g of groups) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(`${this.keys.base}rb:${g}`, cursor, 'COUNT', 5000);
+        cursor = next;
+        for (let j = 0; j + 1 < flat.length; j += 2) out.set(flat[j], flat[j + 1]);
+      } while (cursor !== '0');
+    }
+    return out;
+  }
+
+  /** Days that have robots states (ascending). */
+  async robotDays(): Promise<number[]> {
+    const groups = await this.redis.zrange(this.keys.robotsIndex, '0', '-1');
+    return [...new Set(groups.map((g) => Number(g.slice(0, g.indexOf(':')))))].sort((a, b) => a - b);
   }
 
   /** The last offset applied per partition of a topic. */
@@ -296,7 +351,7 @@ export class StreamState {
   async apply(delta: BatchDelta, filter: string, retentionSeconds: number): Promise<ApplyResult> {
     const k = this.keys;
     const args: (string | number | Buffer)[] = [
-      k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex, k.allCounts,
+      k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex, k.allCounts, k.robotsIndex,
       k.base, filter, retentionSeconds, CIK_HORIZON_SECONDS, SAMPLES_KEPT,
       delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond, this.tracked,
     ];
@@ -318,6 +373,13 @@ export class StreamState {
     args.push(delta.ciks.length, members, counts);
     args.push(delta.seconds.length);
     for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
+    args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
+    for (const s of delta.robotSeconds) args.push(s.second, s.visits);
+    args.push(delta.robotStates.length);
+    for (const g of delta.robotStates) {
+      args.push(g.key, g.day, g.ips.length);
+      for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
+    }
     let reply: number[];
     try {
       reply = await this.scripts.findocStreamApply(args);
@@ -395,6 +457,7 @@ export class StreamState {
     if (!(Number.isInteger(from) && Number.isInteger(to) && to >= from)) throw new RangeError(`bad second range ${from}…${to}`);
     if (to - from >= 7 * 86_400) throw new RangeError('readVisitsPerSecond: at most 7 days at once');
     const counts = new Array<number>(to - from + 1).fill(0);
+    const robots = new Array<number>(to - from + 1).fill(0);
     const pipeline = this.redis.pipeline();
     pipeline.hget(this.keys.totals, 'latest');
     pipeline.hget(this.keys.meta, 'retention-s');
@@ -411,12 +474,13 @@ export class StreamState {
     const retainedFrom = latest === null || retentionText === null ? null : latest - Number(retentionText) + 1;
     minutes.forEach((m, j) => {
       const hash = replies[j + 2][1] as Record<string, string>;
-      for (const [offset, n] of Object.entries(hash)) {
-        const s = m + Number(offset);
-        if (s >= from && s <= to && (retainedFrom === null || s >= retainedFrom)) counts[s - from] = Number(n);
+      for (const [field, n] of Object.entries(hash)) {
+        const robot = field.charCodeAt(0) === 114; // "r<offset>": robot visits
+        const s = m + Number(robot ? field.slice(1) : field);
+        if (s >= from && s <= to && (retainedFrom === null || s >= retainedFrom)) (robot ? robots : counts)[s - from] = Number(n);
       }
     });
-    return { from, to, counts, latest, retainedFrom };
+    return { from, to, counts, robots, latest, retainedFrom };
   }
 
   /** Everything a dashboard shows about the stream itself; consumer lag: see core/lag.ts with the topic's end offsets. */
@@ -458,6 +522,8 @@ export class StreamState {
       records: num(totals.records),
       visits: num(totals.visits),
       filtered: num(totals.filtered),
+      robots: num(totals.robots),
+      robotIps: num(totals['robot-ips']),
       rejected: num(totals.rejected),
       late: num(totals.late),
       rejects: Object.fromEntries(Object.entries(rejects).map(([r, n]) => [r, Number(n)])) as Partial<Record<StreamRejectReason, number>>,
@@ -483,7 +549,7 @@ export class StreamState {
    * free of glob characters, see namespaceKeys), UNLINK in slices.
    */
   async reset(): Promise<ResetResult> {
-    const byKind: Record<string, number> = { sec: 0, vps: 0, ingest: 0, state: 0 };
+    const byKind: Record<string, number> = { sec: 0, vps: 0, ingest: 0, rb: 0, state: 0 };
     let deleted = 0;
     let cursor = '0';
     const base = this.keys.base;
@@ -493,7 +559,7 @@ export class StreamState {
       if (keys.length === 0) continue;
       deleted += await this.redis.unlink(...keys);
       for (const key of keys) {
-        const kind = /^(sec|vps|ingest):/.exec(key.slice(base.length))?.[1] ?? 'state';
+        const kind = /^(sec|vps|ingest|rb):/.exec(key.slice(base.length))?.[1] ?? 'state';
         byKind[kind]++;
       }
     } while (cursor !== '0');

@@ -31,7 +31,8 @@ export function replayCommand() {
     .addOption(new Option('--speed <n>', 'original gaps divided by n: 1 is real time, 60 an hour per minute (default 1)').conflicts(['rate', 'max']))
     .addOption(new Option('--rate <n>', 'n visits per second, evenly spaced').conflicts(['max']))
     .option('--max', 'as fast as the broker takes them')
-    .option('--loop', 'start again at the end, forever (re-stamping continues forward)')
+    .addOption(new Option('--loop', 'start again at the end, forever (re-stamping continues forward)').conflicts(['keepTime']))
+    .option('--keep-time', 'send the original date, time and timestamp of each row (no re-stamping): backfill a past day, check live against batch')
     .option('--limit <n>', 'stop after n visits')
     .option('--start-at <HH:MM:SS>', 'skip the visits before this time of the first day')
     .option('--strict', 'stop at the first rejected row (exit 65) instead of counting it')
@@ -42,7 +43,9 @@ export function replayCommand() {
 Each visit becomes one record: key = ip, value = the CSV row (SEC column order, no header) with date and
 time re-stamped, timestamp = the re-stamped time in ms. --speed re-stamps so that the first visit happens
 in the current second and later ones keep their original gaps (divided by the speed); --rate and --max
-stamp each visit with the wall clock when it is sent. Days are replayed in date order, rows in file order.
+stamp each visit with the wall clock when it is sent. --keep-time sends every row with its own date, time
+and timestamp, whatever the pace (--loop would resend the same event times, so it is refused with it).
+Days are replayed in date order, rows in file order.
 Rejected rows are never sent; they are counted and reported. Ctrl-C stops cleanly: what was accepted is
 flushed and the summary says how many visits reached the topic. See docs/pipeline.md, "Replay".
 
@@ -67,6 +70,7 @@ unreadable file; 69 Kafka (or S3) unreachable.`,
         summary = await replay(inputs, producer, {
           pace,
           loop: opts.loop === true,
+          keepTime: opts.keepTime === true,
           limit,
           startAt,
           from: opts.from,
@@ -82,13 +86,14 @@ unreadable file; 69 Kafka (or S3) unreachable.`,
         await producer.close();
         store?.close();
       }
-      report(summary, { topic: opts.topic, brokers: brokerAddress(config.kafka), pace, json: opts.json === true });
+      report(summary, { topic: opts.topic, brokers: brokerAddress(config.kafka), pace, keepTime: opts.keepTime === true, json: opts.json === true });
     });
   return withExamples(cmd, [
     'findoc replay s3://edgar/logs/ --from 2017-06-30 --to 2017-06-30 --speed 10',
     'findoc replay ./logs/log20170630.zip --max --limit 1000000',
     'findoc replay ./logs/ --rate 500 --loop --topic edgar.demo',
     'findoc replay log20170630.csv.gz --start-at 09:30:00 --json',
+    'findoc replay data/log20030301.csv --keep-time --max --topic past    # a past day with its own times',
   ]);
 }
 
@@ -122,13 +127,14 @@ function progressLine(p: ReplayProgress): string {
   return `replay: ${p.sent.toLocaleString('en-US')} visits sent (${formatRate(rate)}/s)${p.pass > 1 ? `  pass ${p.pass}` : ''}${when}`;
 }
 
-function report(s: ReplaySummary, run: { topic: string; brokers: string; pace: Pace; json: boolean }): void {
+function report(s: ReplaySummary, run: { topic: string; brokers: string; pace: Pace; keepTime: boolean; json: boolean }): void {
   const rejects = s.rejects.toJSON();
   if (run.json) {
     printJson({
       topic: run.topic,
       brokers: run.brokers,
       pace: run.pace,
+      keepTime: run.keepTime,
       visitsSent: s.visitsSent,
       rejected: rejects.total,
       rejects,
@@ -150,7 +156,7 @@ function report(s: ReplaySummary, run: { topic: string; brokers: string; pace: P
   }
   const rows: (string | number)[][] = [
     ['topic', `${run.topic} at ${run.brokers}`],
-    ['pace', paceText(run.pace)],
+    ['pace', paceText(run.pace) + (run.keepTime ? ', original timestamps (--keep-time)' : '')],
     ['visits sent', s.visitsSent.toLocaleString('en-US')],
     ['rejected rows (not sent)', rejects.total.toLocaleString('en-US')],
     ...REJECT_REASONS.filter((r) => s.rejects.count(r) > 0).map((r) => [`  ${r}`, `${s.rejects.count(r)} (${REJECT_DESCRIPTIONS[r]})`]),

@@ -45,6 +45,11 @@ export interface ReplayOptions extends Pick<ReadVisitsOptions, 'from' | 'to' | '
   loop?: boolean;
   /** Stop after this many visits. */
   limit?: number;
+  /**
+   * Send the original event times (replay --keep-time): value and timestamp keep the row's own date and
+   * time; the pace only decides when each visit is sent. For backfilling a past day into the live state.
+   */
+  keepTime?: boolean;
   /** --start-at, as a second of day (pacing.ts StartAt). */
   startAt?: number;
   /** Aborting it stops replay cleanly: what was queued is flushed and counted. */
@@ -109,6 +114,7 @@ export async function replay(inputs: string | readonly string[], sink: RecordSin
   const rejects = new RejectLog({ maxSamples: options.maxSamples });
   const writer = new ValueWriter();
   const paced = options.pace.mode !== 'max';
+  const keepTime = options.keepTime === true;
 
   let queued = 0;
   let files = 0;
@@ -175,18 +181,19 @@ export async function replay(inputs: string | readonly string[], sink: RecordSin
           }
           // Lag against the due time, or the start for visits due before it (speed mode anchors on the second).
           if (paced && now - Math.max(slot.dueMs, started) > maxLagMs) maxLagMs = now - Math.max(slot.dueMs, started);
-          const length = encode(batch, i, slot.stampMs);
+          const stampMs = keepTime ? second * 1000 : slot.stampMs;
+          const length = encode(batch, i, stampMs);
           const ks = fs[i * stride + ipColumn];
           const ke = fs[i * stride + ipColumn + 1] - 1;
-          if (!sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, slot.stampMs)) {
+          if (!sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs)) {
             await sink.send();
-            sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, slot.stampMs);
+            sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs);
           }
           queued++;
           visitsThisPass++;
-          if (first === null) first = { second, stampMs: slot.stampMs };
+          if (first === null) first = { second, stampMs };
           lastSecond = second;
-          lastStampMs = slot.stampMs;
+          lastStampMs = stampMs;
           if (limit !== undefined && queued >= limit) {
             stoppedBy = 'limit';
             break passes;

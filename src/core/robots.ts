@@ -339,6 +339,8 @@ export class RobotClassifier {
   private lastState: IpState | null = null;
   private readonly trackChanges: boolean;
   private changedList: { key: number; state: IpState }[] = [];
+  /** IPs that crossed a limit so far (each (day, ip) once): the stream counts new robot IPs with it. */
+  crossings = 0;
 
   constructor(rule: RobotRule, options: RobotClassifierOptions = {}) {
     this.rule = rule;
@@ -403,6 +405,7 @@ export class RobotClassifier {
     else if (s.dayRequests > this.dayRequests) crossed = 2;
     else if (this.useDayCiks && s.dayCiks!.add(cik).size > this.dayCiks) crossed = 3;
     if (crossed === LIMIT_NONE) return false;
+    this.crossings++;
     s.robot = true;
     s.limit = crossed;
     s.firstRobotSecond = second;
@@ -504,4 +507,27 @@ export class RobotClassifier {
     this.lastMap = m;
     return m;
   }
+}
+
+/**
+ * The robot IPs among encoded states (ip → encodeIpState text, e.g. a day of the stream's Redis state),
+ * most robot visits first, ties by ip. Text that is not an encoded state is counted in `unreadable`.
+ */
+export function robotsOfStates(states: Iterable<[string, string]>): { robots: RobotIp[]; ips: number; unreadable: number } {
+  const robots: RobotIp[] = [];
+  let ips = 0;
+  let unreadable = 0;
+  for (const [ip, encoded] of states) {
+    let s: IpState;
+    try {
+      s = decodeIpState(encoded);
+    } catch {
+      unreadable++;
+      continue;
+    }
+    ips++;
+    if (s.robot) robots.push({ ip, visits: s.robotVisits, firstRobotSecond: s.firstRobotSecond, limit: ROBOT_LIMITS[s.limit] });
+  }
+  robots.sort((a, b) => b.visits - a.visits || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+  return { robots, ips, unreadable };
 }

@@ -32,6 +32,7 @@
 import { LogParser } from './log-parser.js';
 import { printableSample, REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
 import type { VisitFilter } from './filter.js';
+import { ipKeyAt, type ChangedIpState, type RobotClassifier } from './robots.js';
 import { EDGAR_HEADER } from './visit.js';
 
 export type StreamRejectReason = RejectReason | 'empty_record' | 'future_event';
@@ -86,7 +87,26 @@ export interface ParseOptions {
   lastOffset?: number;
   /** Samples kept per batch (default 5). */
   maxSamples?: number;
+  /**
+   * The robots classifier of the batch's partition, when the filter has robots: it is fed every valid
+   * visit in offset order (before the stateless rules, as in batch), and its changed states are taken
+   * with the batch (ParsedBatch.robotStates).
+   */
+  robots?: RobotClassifier;
+  /**
+   * Instead of `robots` (trimBatch): the verdicts an earlier parse of the same records decided (one per
+   * record: ROBOT_NONE, ROBOT_VISIT, ROBOT_CROSSING) and the states it took. A tail of a batch keeps the
+   * verdicts and the states of the whole batch: the classification is a function of the partition's
+   * records in order, so re-deciding them against a classifier that has moved on would be wrong.
+   */
+  carried?: { verdicts: Uint8Array; states: readonly ChangedIpState[] };
 }
+
+/** Robot verdict per record (ParsedBatch.robotVerdicts). */
+export const ROBOT_NONE = 0;
+export const ROBOT_VISIT = 1;
+/** The visit with which its IP crossed a limit (a robot visit, and a new robot IP of the day). */
+export const ROBOT_CROSSING = 2;
 
 /** The counters every step carries. */
 export interface BatchCounts {
@@ -94,8 +114,12 @@ export interface BatchCounts {
   records: number;
   /** Visits kept by the filter. */
   visits: number;
-  /** Visits the filter dropped. */
+  /** Visits the filter dropped (robot visits included). */
   filtered: number;
+  /** Visits of robot IPs (robots filter): part of `filtered`, whatever the other rules say of them. */
+  robots: number;
+  /** IPs that became robots (the visits that crossed a limit). */
+  robotIps: number;
   rejected: number;
   rejects: Partial<Record<StreamRejectReason, number>>;
   samples: RejectedRecord[];
@@ -113,6 +137,12 @@ export interface ParsedBatch extends BatchCounts {
   /** Event second and CIK of each kept visit. */
   second: Float64Array;
   cik: Float64Array;
+  /** Event second of each robot visit. */
+  robotSecond: Float64Array;
+  /** Robots filter: the verdict per record (ROBOT_*), and the partition's robots states changed by the batch
+   * (as they are after its last record); null and [] without the robots rule. */
+  robotVerdicts: Uint8Array | null;
+  robotStates: readonly ChangedIpState[];
   /** What it was parsed from and how, so that trimBatch can parse a tail of it again. */
   source: RecordSet;
   options: ParseOptions;
@@ -171,8 +201,24 @@ export interface BatchDelta extends BatchCounts {
   /** All-time visits per CIK (every kept visit, late ones included), ciks ascending. */
   ciks: number[];
   cikVisits: number[];
-  /** The latest event second among the kept visits, or null when there are none. */
+  /** Robot visits per event second, ascending. */
+  robotSeconds: { second: number; visits: number }[];
+  /**
+   * The robots states to write, grouped by (day, topic, partition): the last state of each ip (later
+   * batches of a partition override earlier ones).
+   */
+  robotStates: RobotStateGroup[];
+  /** The latest event second among the kept and robot visits, or null when there are none. */
   maxSecond: number | null;
+}
+
+/** The robots states of one (day, topic, partition) in a delta. */
+export interface RobotStateGroup {
+  /** "<day>:<topic>:<partition>" (day: days since 1970-01-01 UTC). */
+  key: string;
+  day: number;
+  ips: string[];
+  states: string[];
 }
 
 const LF = 10;
@@ -234,13 +280,37 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
   const n = batch?.length ?? 0;
   const second = new Float64Array(n);
   const cik = new Float64Array(n);
+  const robotSecond = new Float64Array(filter.robots ? n : 0);
+  const classifier = options.robots ?? null;
+  const carried = options.carried ?? null;
+  if (filter.robots && !classifier && !carried) throw new Error('parseRecords: a robots filter needs the partition\'s classifier');
+  const verdicts = filter.robots ? (carried?.verdicts ?? new Uint8Array(count)) : null;
   let visits = 0;
   let filtered = 0;
+  let robots = 0;
+  let robotIps = 0;
   for (let i = 0; i < n; i++) {
     const s = batch!.second[i];
     if (s > futureBound) {
       reject('future_event', batch!.lineNumber[i] - 2, () => batch!.line(i));
-    } else if (!filter.keep(batch!, i)) {
+      continue;
+    }
+    if (verdicts !== null) {
+      const record = batch!.lineNumber[i] - 2;
+      let v: number;
+      if (classifier !== null) {
+        const before = classifier.crossings;
+        v = classifier.visitKey(ipKeyAt(batch!, i), s, batch!.cik[i]) ? (classifier.crossings !== before ? ROBOT_CROSSING : ROBOT_VISIT) : ROBOT_NONE;
+        verdicts[record] = v;
+      } else v = verdicts[record];
+      if (v !== ROBOT_NONE) {
+        robotSecond[robots++] = s;
+        if (v === ROBOT_CROSSING) robotIps++;
+        filtered++;
+        continue;
+      }
+    }
+    if (!filter.keep(batch!, i)) {
       filtered++;
     } else {
       second[visits] = s;
@@ -258,11 +328,16 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
     records: count,
     visits,
     filtered,
+    robots,
+    robotIps,
     rejected,
     rejects,
     samples,
     second: second.subarray(0, visits),
     cik: cik.subarray(0, visits),
+    robotSecond: robotSecond.subarray(0, robots),
+    robotVerdicts: verdicts,
+    robotStates: carried?.states ?? classifier?.drainChanged() ?? [],
     source,
     options,
   };
@@ -277,7 +352,8 @@ export function trimBatch(batch: ParsedBatch, stored: number | null): ParsedBatc
   let i = 0;
   if (stored !== null) while (i < offsets.length && offsets[i] <= stored) i++;
   if (i === offsets.length) return null;
-  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, { ...batch.options, follows: stored });
+  const carried = batch.robotVerdicts === null ? undefined : { verdicts: batch.robotVerdicts.subarray(i), states: batch.robotStates };
+  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, { ...batch.options, follows: stored, robots: undefined, carried });
 }
 
 /**
@@ -290,6 +366,9 @@ export class DeltaBuilder {
   /** Per event second, the CIK of each visit. */
   private readonly perSecond = new Map<number, number[]>();
   private readonly perCik = new Map<number, number>();
+  private readonly robotsPerSecond = new Map<number, number>();
+  /** "<day>:<topic>:<partition>" → ip → encoded state. */
+  private readonly states = new Map<string, { day: number; byIp: Map<string, string> }>();
   private readonly counts: BatchCounts = emptyCounts();
   private maxSecond = -Infinity;
 
@@ -322,6 +401,18 @@ export class DeltaBuilder {
       list!.push(c);
       perCik.set(c, (perCik.get(c) ?? 0) + 1);
     }
+    const robotsPerSecond = this.robotsPerSecond;
+    for (let i = 0; i < b.robots; i++) {
+      const s = b.robotSecond[i];
+      robotsPerSecond.set(s, (robotsPerSecond.get(s) ?? 0) + 1);
+      if (s > this.maxSecond) this.maxSecond = s;
+    }
+    for (const st of b.robotStates) {
+      const key = `${st.day}:${b.topic}:${b.partition}`;
+      let group = this.states.get(key);
+      if (!group) this.states.set(key, (group = { day: st.day, byIp: new Map() }));
+      group.byIp.set(st.ip, st.encoded);
+    }
   }
 
   build(): BatchDelta {
@@ -341,7 +432,9 @@ export class DeltaBuilder {
       seconds,
       ciks,
       cikVisits: ciks.map((c) => this.perCik.get(c)!),
-      maxSecond: this.counts.visits > 0 ? this.maxSecond : null,
+      robotSeconds: [...this.robotsPerSecond].sort((a, b) => a[0] - b[0]).map(([second, visits]) => ({ second, visits })),
+      robotStates: [...this.states].map(([key, g]) => ({ key, day: g.day, ips: [...g.byIp.keys()], states: [...g.byIp.values()] })),
+      maxSecond: this.counts.visits + this.counts.robots > 0 ? this.maxSecond : null,
     };
   }
 }
@@ -358,11 +451,13 @@ export function addCounts(into: BatchCounts, b: BatchCounts): void {
   into.records += b.records;
   into.visits += b.visits;
   into.filtered += b.filtered;
+  into.robots += b.robots;
+  into.robotIps += b.robotIps;
   into.rejected += b.rejected;
   for (const [reason, n] of Object.entries(b.rejects) as [StreamRejectReason, number][]) into.rejects[reason] = (into.rejects[reason] ?? 0) + n;
   for (const s of b.samples) if (into.samples.length < 10) into.samples.push(s);
 }
 
 export function emptyCounts(): BatchCounts {
-  return { records: 0, visits: 0, filtered: 0, rejected: 0, rejects: {}, samples: [] };
+  return { records: 0, visits: 0, filtered: 0, robots: 0, robotIps: 0, rejected: 0, rejects: {}, samples: [] };
 }

@@ -159,3 +159,58 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.deepEqual(d.ranges, [{ topic: 't', partition: 0, follows: null, first: 5, last: 6 }]);
   });
 });
+
+describe('stream batches with the robots filter', () => {
+  const robotsFilter = parseFilter('robots', false, { rule: 'minute-requests=2' });
+  // aaa: 5 visits in one minute, the 3rd crosses "more than 2" (offset 13); a bad row at offset 15.
+  const rows = ['10.0.0.aaa', '10.0.0.aaa', '10.0.0.bbb', '10.0.0.aaa', '10.0.0.aaa', 'bad row', '10.0.0.aaa'].map((ip, i) =>
+    ip === 'bad row' ? 'garbage' : ROW(ip, `00:00:0${i}`, String(100 + i)),
+  );
+
+  it('classifies visits in offset order, counts robot visits and new robot IPs, and takes the changed states', async () => {
+    const { RobotClassifier, decodeIpState } = await import('../../src/core/robots.js');
+    const classifier = new RobotClassifier(robotsFilter.robots!.rule, { trackChanges: true });
+    const b = parseRecords(records(rows, 10), opts(0, { filter: robotsFilter, robots: classifier }));
+    assert.deepEqual([b.records, b.visits, b.robots, b.robotIps, b.filtered, b.rejected], [7, 3, 3, 1, 3, 1]);
+    assert.deepEqual([...b.robotSecond].map((s) => s % 60), [3, 4, 6]);
+    assert.deepEqual([...b.robotVerdicts!], [0, 0, 0, 2, 1, 0, 1]);
+    const states = new Map(b.robotStates.map((s) => [s.ip, decodeIpState(s.encoded)]));
+    assert.deepEqual([...states.keys()].sort(), ['10.0.0.aaa', '10.0.0.bbb']);
+    assert.equal(states.get('10.0.0.aaa')!.robot, true);
+    assert.equal(states.get('10.0.0.aaa')!.robotVisits, 3);
+    assert.equal(states.get('10.0.0.bbb')!.robot, false);
+    const delta = aggregate([b]);
+    assert.deepEqual([delta.robots, delta.robotIps], [3, 1]);
+    assert.deepEqual(delta.robotSeconds.map((s) => [s.second % 60, s.visits]), [[3, 1], [4, 1], [6, 1]]);
+    assert.equal(delta.robotStates.length, 1);
+    assert.match(delta.robotStates[0].key, /^17347:t:0$/);
+  });
+
+  it('trimBatch keeps the verdicts and states of the first parse, never asks the classifier again', async () => {
+    const { RobotClassifier } = await import('../../src/core/robots.js');
+    const classifier = new RobotClassifier(robotsFilter.robots!.rule, { trackChanges: true });
+    const b = parseRecords(records(rows, 10), opts(0, { filter: robotsFilter, robots: classifier }));
+    // The classifier moves on (the next batch): a re-decision would now call every aaa visit a robot.
+    classifier.visit('10.0.0.bbb', b.second[0] + 1, 1);
+    const tail = trimBatch(b, 12)!; // records at offsets 13… (the 4th row on)
+    assert.deepEqual([tail.records, tail.visits, tail.robots, tail.robotIps, tail.rejected], [4, 0, 3, 1, 1]);
+    assert.equal(tail.robotStates, b.robotStates);
+    const head = trimBatch(b, null)!;
+    assert.deepEqual([head.visits, head.robots], [3, 3]);
+  });
+
+  it('a later batch of the partition overrides an earlier one\'s state of the same ip in a merged delta', async () => {
+    const { RobotClassifier, decodeIpState } = await import('../../src/core/robots.js');
+    const classifier = new RobotClassifier(robotsFilter.robots!.rule, { trackChanges: true });
+    const first = parseRecords(records(rows.slice(0, 2), 0), opts(0, { filter: robotsFilter, robots: classifier, lastOffset: 1 }));
+    const second = parseRecords(records(rows.slice(3, 5), 2), opts(0, { filter: robotsFilter, robots: classifier, follows: 1 }));
+    const delta = aggregate([first, second]);
+    const g = delta.robotStates[0];
+    assert.deepEqual(g.ips, ['10.0.0.aaa']);
+    assert.equal(decodeIpState(g.states[0]).robotVisits, 2, 'the state after the second batch');
+  });
+
+  it('refuses to parse a robots filter without the partition\'s classifier', () => {
+    assert.throws(() => parseRecords(records(rows, 0), opts(0, { filter: robotsFilter })), /needs the partition's classifier/);
+  });
+});

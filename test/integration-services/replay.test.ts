@@ -150,6 +150,29 @@ describe('findoc replay against the real broker', () => {
     await assertFaithful(name, DAY_2003, started, ended);
   });
 
+  it('--keep-time sends every valid row as it is in the file, with its own event time as timestamp, at any pace', async () => {
+    // Independent of findoc's parser: the file's lines split on commas; the 2 rows with an exponent CIK are
+    // the sample's rejects.
+    const lines = readFileSync(SAMPLE_2017, 'utf8').split(/\r?\n/).slice(1).filter((l) => l !== '' && !/e\+/i.test(l.split(',')[4]));
+    const perKey = new Map<string, { value: string; ms: number }[]>();
+    for (const l of lines) {
+      const f = l.split(',');
+      const [y, mo, d] = f[1].split('-').map(Number);
+      const [h, mi, se] = f[2].split(':').map(Number);
+      perKey.set(f[0], [...(perKey.get(f[0]) ?? []), { value: l, ms: Date.UTC(y, mo - 1, d, h, mi, se) }]);
+    }
+    for (const pace of [['--max'], ['--rate', '50000']]) {
+      const name = topic();
+      const s = await replayJson([SAMPLE_2017, ...pace, '--keep-time', '--topic', name]);
+      assert.equal(s.visitsSent, lines.length);
+      assert.equal((s as unknown as { keepTime: boolean }).keepTime, true);
+      const got = new Map<string, { value: string; ms: number }[]>();
+      for (const r of await readTopic(name)) got.set(r.key, [...(got.get(r.key) ?? []), { value: r.value, ms: r.timestamp }]);
+      assert.equal(got.size, perKey.size, `${pace.join(' ')}: distinct keys`);
+      for (const [ip, rows] of perKey) assert.deepEqual(got.get(ip), rows, `${pace.join(' ')}: rows of ${ip} in file order, unchanged, original timestamps`);
+    }
+  });
+
   it('--speed keeps the original gaps, divided by the speed, in the record timestamps (and takes that long)', async () => {
     const name = topic();
     const path = join(REAL, 'log20170628-70rows.csv'); // 70 rows over 9 s, several per second

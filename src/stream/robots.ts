@@ -1,0 +1,67 @@
+/**
+ * The stream's robots feature (issue 14): the per-(day, IP) robots state, live, exactly as batch
+ * computes it (core/robots.ts is the one definition).
+ *
+ * Each partition has its own classifier: the Kafka key is the IP, so all of an IP's visits are in one
+ * partition, in offset order, and a partition's classification is a function of its records alone. When
+ * this process takes a partition (every group join), the classifier is loaded from Redis together with
+ * the partition's last applied offset, in one atomic read (StreamState.loadRobots): it starts exactly at
+ * the offset the consumer fetches after. From there every visit fetched is classified in order, and each
+ * batch carries the states it changed (as they are after its last record), written in the same Lua call
+ * as the counts and the offset. Whoever applies a given record — this process, or another one still
+ * holding the partition during a rebalance — decides it the same way, so a write refused because another
+ * process moved the partition on is trimmed, keeps its verdicts (stream-batch.ts trimBatch) and stays
+ * exact; kill -9 loses only what Redis never applied, which the next owner re-reads and re-decides.
+ *
+ * Days end in event time: a day's states are dropped (here and in Redis) once the namespace's latest
+ * second passes the end of the day plus the retention — by then every later visit of that day is late.
+ */
+import type { PartitionRobots } from '../adapters/stream-state.js';
+import { RobotClassifier, type RobotRule } from '../core/robots.js';
+import { SECONDS_PER_DAY } from '../core/visit.js';
+
+/** The last day whose states are over when the latest event second is `latest` (stream-state-apply.lua). */
+export function lastOverDay(latest: number, retentionSeconds: number): number {
+  return Math.floor((latest - retentionSeconds) / SECONDS_PER_DAY) - 1;
+}
+
+export class LiveRobots {
+  private readonly classifiers = new Map<string, RobotClassifier>();
+
+  constructor(
+    readonly rule: RobotRule,
+    private readonly retentionSeconds: number,
+    private readonly load: (topic: string, partition: number) => Promise<PartitionRobots>,
+  ) {}
+
+  /**
+   * The consumer's storedOffset for a partition it (re)starts: the offset, and a classifier loaded with
+   * the partition's states at exactly that offset.
+   */
+  async storedOffset(topic: string, partition: number): Promise<number | null> {
+    const { stored, states } = await this.load(topic, partition);
+    const classifier = new RobotClassifier(this.rule, { trackChanges: true });
+    for (const [ip, encoded] of states) classifier.load(ip, encoded);
+    this.classifiers.set(`${topic}:${partition}`, classifier);
+    return stored;
+  }
+
+  /** The classifier of a partition this process started (storedOffset). */
+  classifier(topic: string, partition: number): RobotClassifier {
+    const c = this.classifiers.get(`${topic}:${partition}`);
+    if (!c) throw new Error(`robots: partition ${topic}:${partition} was not started`);
+    return c;
+  }
+
+  /** Drops the classifiers of partitions this process no longer has. */
+  assigned(topic: string, partitions: readonly number[]): void {
+    const keep = new Set(partitions.map((p) => `${topic}:${p}`));
+    for (const key of this.classifiers.keys()) if (!keep.has(key)) this.classifiers.delete(key);
+  }
+
+  /** Forgets the days that are over at this latest event second (memory stays bounded). */
+  advance(latest: number): void {
+    const over = lastOverDay(latest, this.retentionSeconds);
+    for (const c of this.classifiers.values()) c.forgetDaysBefore(over + 1);
+  }
+}

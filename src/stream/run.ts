@@ -1,0 +1,225 @@
+/**
+ * `findoc stream`: Kafka visits → live counts in Redis, exactly once (DESIGN §2, §3.3).
+ *   decode + aggregate a batch: src/core/stream-batch.ts
+ *   the group member that resumes from Redis' offsets: src/adapters/kafka-consumer.ts
+ *   the atomic apply and the key layout: src/adapters/stream-state.ts, docs/redis.md
+ *   features: robots (src/stream/robots.ts)
+ */
+import type { Redis } from 'ioredis';
+import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka-consumer.js';
+import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
+import { StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
+import type { KafkaSettings } from '../core/config.js';
+import type { VisitFilter } from '../core/filter.js';
+import { caughtUp, type TopicOffsets } from '../core/lag.js';
+import { DeltaBuilder, addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { LiveRobots } from './robots.js';
+
+export interface StreamOptions {
+  topic: string;
+  group: string;
+  prefix: string;
+  filter: VisitFilter;
+  retentionSeconds: number;
+  maxFutureSeconds: number;
+  startAt: 'earliest' | 'latest';
+  partitions: number;
+  sessionTimeoutMs: number;
+  reset: boolean;
+  untilEnd: boolean;
+}
+
+export interface StreamDeps {
+  redis: Redis;
+  kafka: KafkaSettings;
+  signal: AbortSignal;
+  /** Notices for stderr. */
+  onInfo(message: string): void;
+  /** Called after every applied write, with this process's totals so far. */
+  onProgress?(p: StreamProgressLine): void;
+}
+
+export interface StreamProgressLine {
+  visits: number;
+  robots: number;
+  rejected: number;
+  seconds: number;
+  latest: number | null;
+  partitions: number[];
+}
+
+/** What this process did (the namespace's own totals, all processes included, are in Redis). */
+interface RunTotals extends BatchCounts {
+  /** Script calls. */
+  calls: number;
+  /** Records skipped because the namespace already had them (redelivered after a crash or rebalance). */
+  duplicates: number;
+}
+
+export interface StreamReport {
+  topic: string;
+  group: string;
+  prefix: string;
+  filter: string;
+  reset: ResetResult | null;
+  seconds: number;
+  calls: number;
+  records: number;
+  visits: number;
+  filtered: number;
+  robots: number;
+  robotIps: number;
+  duplicates: number;
+  rejected: { total: number; byReason: Partial<Record<StreamRejectReason, number>>; samples: RejectedRecord[] };
+  visitsPerSecond: number;
+  latest: string | null;
+  namespace: {
+    records: number;
+    visits: number;
+    filtered: number;
+    robots: number;
+    robotIps: number;
+    /** Robot visits / (human visits + robot visits), null before any. */
+    robotShare: number | null;
+    rejected: number;
+    late: number;
+    partitions: { partition: number; offset: number }[];
+  };
+  peakRssMiB: number;
+}
+
+/** Batches fetched and not yet written, and their counts merged. */
+interface WriteGroup {
+  batches: ParsedBatch[];
+  delta: DeltaBuilder;
+}
+
+export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<StreamReport> {
+  const { redis, onInfo } = deps;
+  const state = new StreamState(redis, o.prefix);
+  let reset: ResetResult | null = null;
+  if (o.reset) {
+    if (await state.activeWithin(15)) onInfo(`warning: a stream process applied to "${o.prefix}" in the last 15 s; stop it first or it keeps counting from where it is`);
+    reset = await state.reset();
+    const r = reset.byKind;
+    onInfo(`reset ${reset.prefix}: deleted ${reset.deleted} keys (${r.sec} per-second CIK sets, ${r.vps} visits-per-second hashes, ${r.rb} robots state hashes, ${r.ingest} ingest counters, ${r.state} state keys)`);
+  }
+  await state.prepare(o.filter.name, o.retentionSeconds);
+
+  // Fails fast (exit 69) when no broker answers at start; creates the topic like replay does. Once running,
+  // the consumer keeps retrying (a broker restart is not a reason to stop).
+  const ends = await withAdmin(createKafka(deps.kafka, { retries: 1 }), deps.kafka, async (admin) => {
+    if (await ensureTopic(admin, o.topic, o.partitions)) onInfo(`created topic ${o.topic} with ${o.partitions} partitions`);
+    return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
+  });
+
+  const robots = o.filter.robots ? new LiveRobots(o.filter.robots.rule, o.retentionSeconds, (t, p) => state.loadRobots(t, p)) : null;
+  const run: RunTotals = { ...emptyCounts(), calls: 0, duplicates: 0 };
+  const started = performance.now();
+  let assigned: number[] = [];
+  let latest: number | null = null;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([deps.signal, stop.signal]);
+
+  // A write group: the parsed batches (for the rare redelivery path) and their counts, merged as they come.
+  const newGroup = (): WriteGroup => ({ batches: [], delta: new DeltaBuilder() });
+  const add = (g: WriteGroup, b: ConsumedBatch): void => {
+    const parsed = parseRecords(b.records, {
+      topic: b.topic,
+      partition: b.partition,
+      follows: b.follows,
+      filter: o.filter,
+      nowSecond: Math.floor(Date.now() / 1000),
+      maxFutureSeconds: o.maxFutureSeconds,
+      lastOffset: b.lastOffset,
+      robots: robots?.classifier(b.topic, b.partition),
+    });
+    g.batches.push(parsed);
+    g.delta.add(parsed);
+  };
+  const send = (g: WriteGroup): SentWrite => state.send(g.batches, g.delta.build(), o.filter.name, o.retentionSeconds);
+  const settle = async (sent: SentWrite): Promise<void> => {
+    const r = await state.settle(sent, o.filter.name, o.retentionSeconds);
+    addCounts(run, r);
+    run.duplicates += r.duplicates;
+    run.calls += r.calls;
+    latest = r.latest ?? latest;
+    if (robots && latest !== null) robots.advance(latest);
+    deps.onProgress?.({ visits: run.visits, robots: run.robots, rejected: run.rejected, seconds: (performance.now() - started) / 1000, latest, partitions: assigned });
+  };
+
+  const onEvent = (e: ConsumerEvent) => {
+    if (e.type === 'assigned') {
+      assigned = e.partitions;
+      robots?.assigned(o.topic, e.partitions);
+      onInfo(`group ${o.group}: assigned partitions ${e.partitions.length ? e.partitions.join(', ') : '(none)'} of ${o.topic}`);
+    } else if (e.type === 'skipped') onInfo(`warning: partition ${e.partition}: offsets ${e.from}…${e.to} were deleted by the topic's retention before they were applied; continuing after them`);
+    else onInfo(`Kafka: ${e.error}; retrying`);
+  };
+
+  // --until-end: poll the applied offsets (every process of the group counts) against the end offsets read at start.
+  const watcher = o.untilEnd
+    ? setInterval(() => {
+        void state
+          .readOffsets(o.topic)
+          .then((applied) => {
+            if (caughtUp(applied, ends)) stop.abort();
+          })
+          .catch(() => undefined);
+      }, 250)
+    : null;
+  if (o.untilEnd && caughtUp(await state.readOffsets(o.topic), ends)) stop.abort();
+
+  try {
+    await runExactlyOnceConsumer(deps.kafka, {
+      topic: o.topic,
+      groupId: o.group,
+      // With robots, the partition's classifier is loaded with its offset, atomically.
+      storedOffset: robots ? (topic, partition) => robots.storedOffset(topic, partition) : (topic, partition) => state.storedOffset(topic, partition),
+      startAt: o.startAt,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      newGroup,
+      add,
+      send,
+      settle,
+      signal,
+      onEvent,
+    });
+  } finally {
+    if (watcher) clearInterval(watcher);
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const namespace = await state.readProgress();
+  const seen = namespace.visits + namespace.robots;
+  return {
+    topic: o.topic,
+    group: o.group,
+    prefix: o.prefix,
+    filter: o.filter.name,
+    reset,
+    seconds: Math.round(seconds * 1000) / 1000,
+    calls: run.calls,
+    records: run.records,
+    visits: run.visits,
+    filtered: run.filtered,
+    robots: run.robots,
+    robotIps: run.robotIps,
+    duplicates: run.duplicates,
+    rejected: { total: run.rejected, byReason: run.rejects, samples: run.samples },
+    visitsPerSecond: Math.round(run.visits / Math.max(seconds, 1e-3)),
+    latest: namespace.latest,
+    namespace: {
+      records: namespace.records,
+      visits: namespace.visits,
+      filtered: namespace.filtered,
+      robots: namespace.robots,
+      robotIps: namespace.robotIps,
+      robotShare: o.filter.robots && seen > 0 ? namespace.robots / seen : null,
+      rejected: namespace.rejected,
+      late: namespace.late,
+      partitions: namespace.partitions.filter((p) => p.topic === o.topic).map((p) => ({ partition: p.partition, offset: p.offset })),
+    },
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
