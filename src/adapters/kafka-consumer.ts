@@ -35,6 +35,7 @@ import { FindocError } from '../core/errors.js';
 import { backoffMs, type RetryPolicy } from '../core/retry.js';
 import type { RecordSet } from '../core/stream-batch.js';
 import { kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
+import { errorName, retriableCode } from './kafka-errors.js';
 import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, parseFetchResponse, type FetchPosition, type FetchResponse } from './kafka-fetch.js';
 
 export interface ConsumedBatch {
@@ -111,19 +112,6 @@ const FETCH_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, capMs: 5000,
 const MAX_WAIT_MS = 500;
 const REQUEST_TIMEOUT_MS = MAX_WAIT_MS + 30_000;
 
-/** Kafka error codes a fetch retries after refreshing metadata (the protocol's error table). */
-const RETRIABLE = new Map<number, string>([
-  [3, 'UNKNOWN_TOPIC_OR_PARTITION'],
-  [5, 'LEADER_NOT_AVAILABLE'],
-  [6, 'NOT_LEADER_OR_FOLLOWER'],
-  [7, 'REQUEST_TIMED_OUT'],
-  [9, 'REPLICA_NOT_AVAILABLE'],
-  [13, 'NETWORK_EXCEPTION'],
-  [56, 'KAFKA_STORAGE_ERROR'],
-  [74, 'FENCED_LEADER_EPOCH'],
-  [75, 'UNKNOWN_LEADER_EPOCH'],
-  [78, 'OFFSET_NOT_AVAILABLE'],
-]);
 const OFFSET_OUT_OF_RANGE = 1;
 
 /** The group being filled while the previous one is written. */
@@ -302,8 +290,8 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
           continue;
         }
         if (part.errorCode !== 0) {
-          if (!RETRIABLE.has(part.errorCode)) {
-            throw new FindocError('FINDOC_TEMPORARY', `Kafka refused to read ${topic} partition ${part.partition} (Kafka error code ${part.errorCode})`, {
+          if (!retriableCode(part.errorCode)) {
+            throw new FindocError('FINDOC_TEMPORARY', `Kafka refused to read ${topic} partition ${part.partition} (${errorName(part.errorCode)}, code ${part.errorCode})`, {
               service: 'Kafka',
               hint: 'see https://kafka.apache.org/protocol#protocol_error_codes',
             });

@@ -55,6 +55,7 @@ import {
   partitionOf,
   type PartitionBatch,
 } from './kafka-record-batch.js';
+import { errorName, retriableCode } from './kafka-errors.js';
 
 export interface VisitProducerOptions {
   /** Cap of one partition's record batch (default 1,000,000 bytes, under the broker's max.message.bytes). */
@@ -68,20 +69,6 @@ export interface VisitProducerOptions {
   connectTimeoutMs?: number;
 }
 
-/** Kafka error codes worth a retry after refreshing metadata (Kafka's protocol error table). */
-const RETRIABLE_CODES = new Map<number, string>([
-  [3, 'UNKNOWN_TOPIC_OR_PARTITION'],
-  [5, 'LEADER_NOT_AVAILABLE'],
-  [6, 'NOT_LEADER_OR_FOLLOWER'],
-  [7, 'REQUEST_TIMED_OUT'],
-  [13, 'NETWORK_EXCEPTION'],
-  [19, 'NOT_ENOUGH_REPLICAS'],
-  [20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'],
-  [56, 'KAFKA_STORAGE_ERROR'],
-  [74, 'FENCED_LEADER_EPOCH'],
-  [75, 'UNKNOWN_LEADER_EPOCH'],
-  [89, 'THROTTLING_QUOTA_EXCEEDED'],
-]);
 export const DUPLICATE_SEQUENCE_NUMBER = 46;
 const TOPIC_AUTHORIZATION_FAILED = 29;
 const SEQUENCE_WRAP = 2 ** 31;
@@ -264,9 +251,9 @@ export class KafkaVisitProducer {
             for (const b of group) {
               const code = codes.get(b.partition) ?? -1;
               if (code === 0 || code === DUPLICATE_SEQUENCE_NUMBER) continue;
-              if (RETRIABLE_CODES.has(code) || code === -1) {
+              if (retriableCode(code) || code === -1) {
                 failed.push(b);
-                lastError = new Error(`partition ${b.partition}: ${RETRIABLE_CODES.get(code) ?? 'no answer'}`);
+                lastError = new Error(`partition ${b.partition}: ${code === -1 ? 'no answer' : errorName(code)}`);
               } else {
                 throw refused(this.topic, b.partition, code);
               }

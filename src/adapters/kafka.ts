@@ -6,7 +6,9 @@
 import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { SETTING_NAMES, type KafkaSettings } from '../core/config.js';
 import { FindocError, serviceUnavailable } from '../core/errors.js';
+import { backoffMs, type RetryPolicy } from '../core/retry.js';
 import { isUnreachable } from '../core/service-errors.js';
+import { isRetriableKafkaError } from './kafka-errors.js';
 
 export interface KafkaClientOptions {
   /** How long to keep trying to connect before reporting the broker unavailable. */
@@ -38,8 +40,18 @@ export function kafkaUnavailable(settings: KafkaSettings, e: unknown): FindocErr
   return serviceUnavailable('Kafka', brokerAddress(settings), SETTING_NAMES.kafka, e);
 }
 
-/** Runs fn with a connected admin client, mapping unreachable brokers to exit 69. */
-export async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
+/**
+ * Admin calls retried when Kafka answers with a retriable protocol error (kafka-errors.ts): up to 8 attempts,
+ * full jitter up to 200 ms, 400 ms, … 2 s (~8 s in all). Covers the moment a new topic has no leader yet,
+ * when listing its offsets says "This server is not the leader for that topic-partition".
+ */
+export const ADMIN_RETRY: RetryPolicy = { attempts: 8, baseMs: 200, capMs: 2000, retryAfterCapMs: 0 };
+
+/**
+ * Runs fn with a connected admin client, mapping unreachable brokers to exit 69 and retrying fn (so fn must
+ * be safe to run again: ensureTopic and offset reads are) while Kafka's answers are retriable.
+ */
+export async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: Admin) => Promise<T>, policy: RetryPolicy = ADMIN_RETRY): Promise<T> {
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -47,7 +59,20 @@ export async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (a
     throw kafkaUnavailable(settings, e);
   }
   try {
-    return await fn(admin);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(admin);
+      } catch (e) {
+        if (!isRetriableKafkaError(e)) throw e;
+        if (attempt >= policy.attempts) {
+          throw new FindocError('FINDOC_TEMPORARY', `Kafka at ${brokerAddress(settings)} still answers "${(e as Error).message}" after ${attempt} attempts`, {
+            service: 'Kafka',
+            hint: 'the cluster is electing leaders or restarting: try again in a moment',
+          });
+        }
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, policy)));
+      }
+    }
   } catch (e) {
     if (isUnreachable(e)) throw kafkaUnavailable(settings, e);
     throw e;
