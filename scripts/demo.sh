@@ -13,8 +13,8 @@
 #   1. installs npm dependencies and builds when needed; brings the local stack up (stack/stack.sh up)
 #   2. generate: N days of SYNTHETIC history into s3://findoc-demo/history/ (skipped when already there),
 #      and today's day into s3://findoc-demo/live/ with a burst of one company a minute from now
-#   3. batch: per-second counts of the history into PostgreSQL and the percentile bands of set "demo"
-#   4. stream (background): Kafka topic edgar.demo → Redis namespace demo: (reset at each demo start)
+#   3. batch: per-second human counts of the history (robots filter) into PostgreSQL and the bands of set "demo-humans"
+#   4. stream (background, robots filter): Kafka topic edgar.demo → Redis namespace demo-humans: (reset at each demo start)
 #   5. replay (background, --loop): today's day from the current time of day, re-stamped to now
 #   6. watch: the dashboard. Quitting it (q) stops the stream and the replay started here.
 # Logs of the background stages: .stack/logs/demo-*.log. Nothing is downloaded unless --real is given.
@@ -46,8 +46,10 @@ findoc() { node bin/findoc "$@"; }
 
 BUCKET=s3://findoc-demo
 TOPIC=edgar.demo
-PREFIX=demo:
-SET=demo
+PREFIX=demo-humans:
+SET=demo-humans
+# Humans only, end to end: the same robots rule for the bands and the live counts (docs/robots.md).
+FILTER=(--filter robots --robots drt)
 LOGS=.stack/logs
 mkdir -p "$LOGS" .stack/demo
 
@@ -88,9 +90,9 @@ fi
 
 say "3/6 batch: per-second counts and the bands of set \"$SET\""
 if [[ -n $REAL ]]; then
-  findoc batch "$HISTORY" --from "${REAL%%:*}" --to "${REAL##*:}" --set "$SET"
+  findoc batch "$HISTORY" --from "${REAL%%:*}" --to "${REAL##*:}" --set "$SET" "${FILTER[@]}"
 else
-  findoc batch "$HISTORY" --from "$first" --to "$last" --set "$SET"
+  findoc batch "$HISTORY" --from "$first" --to "$last" --set "$SET" "${FILTER[@]}"
 fi
 
 pids=()
@@ -116,8 +118,8 @@ stop_all() {
 The same pipeline, stage by stage (see README, "Pipeline by hand"):
   npm run stack:up
   npx findoc generate --from $([[ -n $REAL ]] && echo "${REAL%%:*}" || echo "$first") --to $([[ -n $REAL ]] && echo "${REAL##*:}" || echo "$last") --rows-per-day $ROWS --format csv.gz --to-s3 $HISTORY
-  npx findoc batch $HISTORY --set $SET
-  npx findoc stream --topic $TOPIC --redis-prefix $PREFIX &
+  npx findoc batch $HISTORY --set $SET ${FILTER[*]}
+  npx findoc stream --topic $TOPIC --redis-prefix $PREFIX ${FILTER[*]} &
   npx findoc replay $live_src ${LIVE_ARGS[*]} --topic $TOPIC --speed $SPEED --loop --start-at \$(date -u +%H:%M:%S) &
   npx findoc watch --redis-prefix $PREFIX --set $SET
   npx findoc top --redis-prefix $PREFIX --window 1m --json
@@ -130,7 +132,7 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 say "4/6 stream: $TOPIC → Redis namespace $PREFIX (background; log $LOGS/demo-stream.log)"
-node bin/findoc stream --topic "$TOPIC" --redis-prefix "$PREFIX" --reset --from latest >"$LOGS/demo-stream.log" 2>&1 &
+node bin/findoc stream --topic "$TOPIC" --redis-prefix "$PREFIX" "${FILTER[@]}" --reset --from latest >"$LOGS/demo-stream.log" 2>&1 &
 pids+=($!)
 sleep 3
 

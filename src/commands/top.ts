@@ -23,7 +23,7 @@ export function topCommand() {
     .option('--limit <n>', 'how many filers', '10')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--schema <name>', 'PostgreSQL schema of the companies table (env FINDOC_PG_SCHEMA; default: the search_path)')
-    .option('--json', 'print {"window","asOf","entries":[{"cik","name","visits"}]}')
+    .option('--json', 'print {"window","asOf","filter","visits","robots","robotShare","entries":[{"cik","name","visits"}]}')
     .addHelpText(
       'after',
       `
@@ -38,11 +38,17 @@ names are null and top still answers.`,
 
       const names = openNames(config.postgres.url, config.postgres.schema);
       let result;
+      let shares: { filter: string | null; visits: number; robots: number; robotShare: number | null };
       let found: Map<number, CompanyName>;
       try {
         const redis = await connectRedis(config.redis.url);
         try {
-          result = await new StreamState(redis, opts.redisPrefix).readTop(window, limit);
+          const state = new StreamState(redis, opts.redisPrefix);
+          const [top, progress] = await Promise.all([state.readTop(window, limit), state.readProgress()]);
+          result = top;
+          const robots = progress.filter?.includes('robots(') === true;
+          const seen = progress.visits + progress.robots;
+          shares = { filter: progress.filter, visits: progress.visits, robots: progress.robots, robotShare: robots && seen > 0 ? progress.robots / seen : null };
         } finally {
           redis.disconnect();
         }
@@ -52,7 +58,7 @@ names are null and top still answers.`,
       }
       const asOf = result.asOf === null ? null : isoSecond(result.asOf);
       if (opts.json) {
-        printJson({ window, asOf, entries: result.entries.map((e) => ({ cik: e.cik, name: found.get(e.cik)?.name ?? null, visits: e.visits })) });
+        printJson({ window, asOf, ...shares, entries: result.entries.map((e) => ({ cik: e.cik, name: found.get(e.cik)?.name ?? null, visits: e.visits })) });
         return;
       }
       if (asOf === null) {
@@ -60,6 +66,7 @@ names are null and top still answers.`,
         return;
       }
       process.stdout.write(`top ${limit} over ${window === 'all' ? 'all time' : `the ${window} ending`} ${asOf}\n`);
+      if (shares.robotShare !== null) process.stdout.write(`humans ${(100 * (1 - shares.robotShare)).toFixed(1)} % · robots ${(100 * shares.robotShare).toFixed(1)} % (${shares.filter})\n`);
       printTable(
         ['#', 'CIK', 'company', 'ticker', 'visits'],
         result.entries.map((e, i) => [i + 1, e.cik, found.get(e.cik)?.name ?? '', found.get(e.cik)?.ticker ?? '', e.visits]),

@@ -326,6 +326,11 @@ export interface WatchSnapshot {
   partitions: readonly PartitionLag[];
   /** Visits applied per second of wall time by the stream, lately; null when unknown. */
   ingestRate: number | null;
+  /** The filter the stream counts under (Redis meta) and the one the set's days were counted under (PostgreSQL). */
+  streamFilter?: string | null;
+  setFilter?: string | null;
+  /** Human and robot visits of the namespace, when the stream has the robots rule. */
+  shares?: { humans: number; robots: number } | null;
   down: readonly ServiceDown[];
 }
 
@@ -367,6 +372,22 @@ export function spanWords(seconds: number): string {
   return `${seconds} s`;
 }
 
+/** "humans 63.1 % · robots 36.9 %", or null without the robots rule or before any visit. */
+export function robotShares(shares: { humans: number; robots: number } | null | undefined): string | null {
+  if (!shares || shares.humans + shares.robots === 0) return null;
+  const robots = (100 * shares.robots) / (shares.humans + shares.robots);
+  return `humans ${(100 - robots).toFixed(1)} % · robots ${robots.toFixed(1)} %`;
+}
+
+/**
+ * Said on screen when the stream and the set count under different filters (the chart then compares
+ * unlike with unlike, e.g. all visits against human bands); null when they agree or one is unknown.
+ */
+export function filterMismatch(stream: string | null | undefined, set: string | null | undefined): string | null {
+  if (!stream || !set || stream === set) return null;
+  return `filters differ: stream ${stream}, set ${set}`;
+}
+
 export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   const label = (cik: number) => companyLabel(cik, s.names.get(cik));
   const t = temperature(s.series, lastCompleteSecond(s.latest, s.lastApplyMs, s.now), s.bandAt);
@@ -385,16 +406,20 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   const age = s.latest === null ? null : s.now / 1000 - (s.latest + 1);
   status.push({ text: `data age ${formatDataAge(s.latest, s.now)}`, tone: age === null ? 'dim' : age > 60 ? 'warn' : 'normal' });
   status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal' });
+  const shares = robotShares(s.shares);
+  if (shares) status.push({ text: shares, tone: 'normal' });
+  const mismatch = filterMismatch(s.streamFilter, s.setFilter);
   status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
 
+  const humans = s.streamFilter?.includes('robots(') ? 'human visits/s' : 'visits/s';
   return {
-    chartTitle: `visits/s, last ${spanWords(o.span)}${range}${bands}`,
+    chartTitle: `${humans}, last ${spanWords(o.span)}${range}${bands}${mismatch ? ' [filters differ]' : ''}`,
     chart,
     level: t.level,
     temperature:
       s.latest === null && s.prefix !== undefined
         ? [...temperatureLines(t, s.setName, s.bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
-        : temperatureLines(t, s.setName, s.bandsNote),
+        : [...temperatureLines(t, s.setName, s.bandsNote), ...(mismatch ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`] : [])],
     topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label) },
     topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising) },
     status,

@@ -87,6 +87,8 @@ class Bands {
   private fingerprint: string | null | undefined = undefined;
   private checkedAt = -Infinity;
   note: string | undefined = undefined;
+  /** The filter the set's days were counted under (null: no such set). */
+  filter: string | null = null;
 
   constructor(private readonly setName: string) {}
 
@@ -104,6 +106,7 @@ class Bands {
       if (!isUndefinedTable(e)) throw e;
       set = null;
     }
+    this.filter = set?.filter ?? null;
     if (!set || set.days === 0) {
       this.p25 = null;
       this.fingerprint = undefined;
@@ -209,6 +212,8 @@ export function createWatchSource(o: SourceOptions): WatchSource {
     const progress = await st.readProgress();
     applied = progress.partitions;
     snapshot.ingestRate = progress.ingest.visitsPerSecond;
+    snapshot.streamFilter = progress.filter;
+    snapshot.shares = progress.filter?.includes('robots(') ? { humans: progress.visits, robots: progress.robots } : null;
     snapshot.latest = progress.latestSecond;
     snapshot.lastApplyMs = progress.updatedAt === null ? null : Date.parse(progress.updatedAt);
     if (progress.latestSecond === null) {
@@ -304,6 +309,7 @@ export function createWatchSource(o: SourceOptions): WatchSource {
       const bandsRead = guarded('PostgreSQL', pgAt, async () => {
         await bands.refresh(pool);
         snapshot.bandsNote = bands.note;
+        snapshot.setFilter = bands.filter;
       });
       // allSettled: an unexpected error in one must not leave the other's rejection unhandled.
       const [chain, pg] = await Promise.allSettled([redisThenKafka, bandsRead]);

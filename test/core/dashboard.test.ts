@@ -245,3 +245,29 @@ describe('the whole view', () => {
     assert.match(v.status[1].text, /data age no data/);
   });
 });
+
+describe('the view with the robots filter', () => {
+  it('a stream with robots: human visits/s in the title, the human and robot shares in the status line', () => {
+    const v = buildView(snapshot({ streamFilter: 'robots(drt)', setFilter: 'robots(drt)', shares: { humans: 27_424, robots: 16_034 } }), { span: 60, maxPoints: 60, paused: false });
+    assert.match(v.chartTitle, /^human visits\/s, last 1 min/);
+    assert.doesNotMatch(v.chartTitle, /filters differ/);
+    // 16,034 / 43,458 = 36.895… %
+    assert.ok(v.status.some((p) => p.text === 'humans 63.1 % · robots 36.9 %'), JSON.stringify(v.status));
+    assert.equal(v.status.at(-1)?.text, 'q quit · p pause · w window · ? help');
+  });
+
+  it('says so when the set was counted under another filter than the stream', () => {
+    const v = buildView(snapshot({ streamFilter: 'all', setFilter: 'robots(drt)', shares: null }), { span: 60, maxPoints: 60, paused: false });
+    assert.match(v.chartTitle, /\[filters differ\]$/);
+    assert.deepEqual(v.temperature.slice(-3), ['filters differ:', 'stream all', 'set robots(drt)']);
+    assert.ok(!v.status.some((p) => /robots \d/.test(p.text)), 'no shares without the robots rule');
+  });
+
+  it('no word about filters when either is unknown or they agree', () => {
+    for (const [stream, set] of [[null, 'all'], ['all', null], ['crawlers', 'crawlers']] as const) {
+      const v = buildView(snapshot({ streamFilter: stream, setFilter: set }), { span: 60, maxPoints: 60, paused: false });
+      assert.doesNotMatch(v.chartTitle, /filters differ/);
+      assert.ok(!v.temperature.includes('filters differ:'));
+    }
+  });
+});

@@ -58,6 +58,11 @@ describe('findoc top', () => {
     assert.deepEqual(JSON.parse(r.stdout), {
       window: '10s',
       asOf: '2017-06-30T00:01:11Z',
+      // The namespace's filter and totals: 4 + 4 + 1 + 9 visits, no robots rule.
+      filter: 'all',
+      visits: 18,
+      robots: 0,
+      robotShare: null,
       entries: [
         { cik: 320193, name: 'Apple Inc.', visits: 4 },
         { cik: 1608552, name: null, visits: 4 },
@@ -92,7 +97,7 @@ describe('findoc top', () => {
     const empty = `${uniqueName('e2e-top-empty')}:`;
     const json = await runCli(['top', '--json', '--redis-prefix', empty]);
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), { window: '10s', asOf: null, entries: [] });
+    assert.deepEqual(JSON.parse(json.stdout), { window: '10s', asOf: null, filter: null, visits: 0, robots: 0, robotShare: null, entries: [] });
     const table = await runCli(['top', '--redis-prefix', empty]);
     assert.equal(table.code, 0);
     assert.equal(table.stdout, '');

@@ -147,6 +147,12 @@ describe('live robots = batch robots on the real 2003-03-01, through kill -9', (
       const top = await state.readTop('all', 10);
       assert.deepEqual(top.entries.map((e) => [e.cik, e.visits]), ref.humanTop.slice(0, 10).map((e) => [e.cik, e.visits]), 'human top 10');
 
+      const topJson = await runCli(['top', '--redis-prefix', prefix, '--window', 'all', '--json']);
+      assert.equal(topJson.code, 0, topJson.stderr);
+      const shares = JSON.parse(topJson.stdout) as { filter: string; visits: number; robots: number; robotShare: number };
+      assert.deepEqual([shares.filter, shares.visits, shares.robots], [`robots(${preset})`, ref.visits - ref.robotVisits, ref.robotVisits]);
+      assert.ok(Math.abs(shares.robotShare - ref.robotVisits / ref.visits) < 1e-12, 'top --json robot share');
+
       const listed = await runCli(['robots', '--redis-prefix', prefix, '--day', DAY, '--limit', '100000', '--json']);
       assert.equal(listed.code, 0, listed.stderr);
       const robots = JSON.parse(listed.stdout) as { robots: { ip: string; visits: number; firstRobotAt: string; limit: string }[] };
