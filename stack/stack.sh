@@ -383,10 +383,12 @@ redis_up() {
   mkdir -p "$STATE/redis"
   t0=$(now_ms)
   rotate_log "$log"
-  # The development machines' own flags (no persistence), in the foreground under setsid instead of
-  # --daemonize so that the PID we record is the server's; its working files stay in .stack/redis.
+  # An append-only file fsynced every second (docs/reliability.md: the offsets and the counts change in
+  # one script, so the file always holds a consistent prefix of the stream's writes), no RDB snapshots;
+  # in the foreground under setsid instead of --daemonize so that the PID we record is the server's; its
+  # working files stay in .stack/redis.
   start_detached redis "$log" "$(command -v redis-server)" --bind 127.0.0.1 -::1 --port "$REDIS_PORT" \
-    --save '' --appendonly no --dir "$STATE/redis" --logfile '' --daemonize no
+    --save '' --appendonly yes --appendfsync everysec --dir "$STATE/redis" --logfile '' --daemonize no
   pid=$(<"$PIDS/redis.pid")
   deadline=$(($(now_ms) + REDIS_WAIT * 1000))
   until redis_pings "$REDIS_HOST" "$REDIS_PORT"; do

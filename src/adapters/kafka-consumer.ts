@@ -87,6 +87,14 @@ export interface ExactlyOnceConsumerOptions<G, S> {
   signal: AbortSignal;
   onEvent?(event: ConsumerEvent): void;
   /**
+   * Is this settle() failure a sign that the state lost applied writes (it holds older offsets than this
+   * process read past)? Then nothing fetched and not settled is written; every partition is read again
+   * from the state's offsets (rewindStartAt where it holds none), as after a group join.
+   */
+  isRewind?(error: unknown): boolean;
+  /** Where partitions the state holds nothing of start after a rewind (default: startAt). */
+  rewindStartAt?: () => 'earliest' | 'latest';
+  /**
    * How long the group waits for a silent member before handing its partitions to others (default
    * 10 s; Kafka's minimum is 6 s): the time a crashed process holds its partitions.
    */
@@ -168,6 +176,9 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
     progress = new Promise<void>((resolve) => (progressed = resolve));
   };
   let stopping = false;
+  /** A settle showed the state behind: drop what is fetched and not written, then re-read positions. */
+  let rewinding = false;
+  let rewound = false;
   let fatal: { error: unknown } | null = null;
   const stop = () => {
     stopping = true;
@@ -182,7 +193,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
 
   // ── the writer: send the open group as soon as fewer than WRITES_IN_FLIGHT are unsettled ──
   const pump = () => {
-    while (open && inFlight < WRITES_IN_FLIGHT && !fatal) {
+    while (open && inFlight < WRITES_IN_FLIGHT && !fatal && !rewinding) {
       const g: OpenGroup<G> = open;
       open = null;
       let sent: S;
@@ -195,12 +206,13 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
       inFlight++;
       settled = settled.then(async () => {
         try {
-          if (!fatal) {
+          if (!fatal && !rewinding) {
             await options.settle(sent);
             for (const [partition, last] of g.lastOffsets) toCommit.set(partition, last + 1);
           }
         } catch (e) {
-          fail(e);
+          if (options.isRewind?.(e)) rewinding = true;
+          else fail(e);
         } finally {
           inFlight--;
           pending -= g.records;
@@ -212,7 +224,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
   };
   /** Waits until everything fetched is written (or writing failed). */
   const drained = async () => {
-    while ((open && !fatal) || inFlight > 0) {
+    while ((open && !fatal && !rewinding) || inFlight > 0) {
       pump();
       await progress;
     }
@@ -239,11 +251,12 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
     await drained(); // the state must include this process's own queued writes
     const starts = new Map<number, { offset: number; follows: number | null }>();
     let ends: bigint[] | undefined;
+    const startAt = rewound && options.rewindStartAt ? options.rewindStartAt() : options.startAt;
     for (const p of assignment) {
       const stored = await options.storedOffset(topic, p);
       if (stored !== null) starts.set(p, { offset: stored + 1, follows: stored });
       else {
-        ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: options.startAt === 'earliest' ? -2n : -1n })).get(topic);
+        ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: startAt === 'earliest' ? -2n : -1n })).get(topic);
         starts.set(p, { offset: Number(ends?.[p] ?? 0), follows: null });
       }
     }
@@ -359,6 +372,16 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
           await consumer.joinGroup({});
           needsJoin = false;
         }
+        if (rewinding) {
+          // Wait for the writes in flight (skipped or refused), drop the open group, read positions again.
+          while (inFlight > 0) await progress;
+          if (open) pending -= (open as OpenGroup<G>).records;
+          open = null;
+          rewinding = false;
+          rewound = true;
+          generation++;
+          continue;
+        }
         if (positionsOf !== generation) {
           await resetPositions();
           continue;
@@ -374,7 +397,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
           await sleep(backoffMs(failures, FETCH_RETRY));
           await refreshMetadata();
         }
-        while (pending > maxQueued && !stopping) await progress;
+        while (pending > maxQueued && !stopping && !rewinding) await progress;
       } catch (e) {
         if (e instanceof FindocError) throw e;
         // Connections, leaders, timeouts: the broker may be restarting. Keep trying, saying so.

@@ -339,7 +339,12 @@ export class StreamState {
           addCounts(report, one);
           break;
         }
-        const rest = trimBatch(b, again.stored[0]);
+        const held = again.stored[0];
+        // The namespace holds less than this process read past: Redis lost writes (restarted from an
+        // append-only file a moment behind, or empty). Trimming cannot help: the records in between are
+        // not in this batch. The consumer reads the partition again from what Redis holds.
+        if (b.follows !== null && (held === null || held < b.follows)) throw new StateBehind(b.topic, b.partition, held, b.follows);
+        const rest = trimBatch(b, held);
         report.duplicates += b.records - (rest?.records ?? 0);
         b = rest;
       }
@@ -538,6 +543,11 @@ export class StreamState {
     };
   }
 
+  /** Does the namespace still have its state marker (meta's created-ms, written with its first write)? */
+  async hasStateMarker(): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.meta, 'created-ms')) === 1;
+  }
+
   /** Did any stream process apply a batch to this namespace in the last `seconds`? */
   async activeWithin(seconds: number): Promise<boolean> {
     const [updated, [now]] = await Promise.all([this.redis.hget(this.keys.totals, 'updated-ms'), this.redis.time()]);
@@ -564,6 +574,23 @@ export class StreamState {
       }
     } while (cursor !== '0');
     return { prefix: this.keys.prefix, deleted, byKind };
+  }
+}
+
+/**
+ * A write refused because the namespace holds an older offset of a partition than the one the batch
+ * follows: Redis lost writes that had been applied (an append-only file restored a little behind, or a
+ * restart with no persistence). Nothing was changed; the partition must be read again from `held`.
+ */
+export class StateBehind extends Error {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly held: number | null,
+    readonly follows: number,
+  ) {
+    super(`Redis holds ${topic}:${partition} up to ${held ?? 'nothing'}, behind the offset ${follows} this process had applied`);
+    this.name = 'StateBehind';
   }
 }
 

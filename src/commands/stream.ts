@@ -29,6 +29,7 @@ export function streamCommand() {
     .option('--partitions <n>', 'partitions of the topic when stream creates it', '4')
     .option('--session-timeout <duration>', 'how soon the group gives a crashed member\'s partitions to the others (Kafka allows 6s and more)', '10s')
     .option('--reset', 'delete this namespace\'s keys first (only those under --redis-prefix), then stream')
+    .addOption(new Option('--on-lost-state <what>', 'when Redis lost the namespace\'s state while streaming (restarted empty): rebuild it from the earliest offsets Kafka holds, or fail (exit 75)').choices(['rebuild', 'fail'] as const).default('rebuild' as const))
     .option('--until-end', 'stop once every record the topic held at start is applied (catch up, then exit)')
     .option('--json', 'print a JSON summary when stopping')
     .addHelpText(
@@ -93,6 +94,7 @@ function streamOptions(opts: {
   partitions: string;
   sessionTimeout: string;
   reset?: true;
+  onLostState: 'rebuild' | 'fail';
   untilEnd?: true;
   json?: true;
 }): StreamOptions {
@@ -110,6 +112,7 @@ function streamOptions(opts: {
     partitions,
     sessionTimeoutMs: parseDuration(opts.sessionTimeout, { flag: '--session-timeout', unit: 'ms', bare: 's', min: 1, max: 86_400_000, whole: true }),
     reset: opts.reset === true,
+    onLostState: opts.onLostState,
     untilEnd: opts.untilEnd === true,
   };
 }

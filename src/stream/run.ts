@@ -8,7 +8,8 @@
 import type { Redis } from 'ioredis';
 import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka-consumer.js';
 import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
-import { StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
+import { StateBehind, StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
+import { FindocError } from '../core/errors.js';
 import type { KafkaSettings } from '../core/config.js';
 import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
@@ -27,6 +28,11 @@ export interface StreamOptions {
   sessionTimeoutMs: number;
   reset: boolean;
   untilEnd: boolean;
+  /**
+   * What to do when Redis lost the namespace's state (restarted empty: the state marker is gone):
+   * rebuild it from the earliest offsets Kafka still holds, or fail (exit 75).
+   */
+  onLostState: 'rebuild' | 'fail';
 }
 
 export interface StreamDeps {
@@ -139,7 +145,21 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
   };
   const send = (g: WriteGroup): SentWrite => state.send(g.batches, g.delta.build(), o.filter.name, o.retentionSeconds);
   const settle = async (sent: SentWrite): Promise<void> => {
-    const r = await state.settle(sent, o.filter.name, o.retentionSeconds);
+    const r = await state.settle(sent, o.filter.name, o.retentionSeconds).catch(async (e: unknown) => {
+      if (!(e instanceof StateBehind)) throw e;
+      if (!(await state.hasStateMarker())) {
+        if (o.onLostState === 'fail') {
+          throw new FindocError('FINDOC_TEMPORARY', `Redis lost the state of namespace "${o.prefix}" (it holds nothing of ${e.topic}:${e.partition}, applied up to ${e.follows}): restarted without persistence?`, {
+            service: 'Redis',
+            hint: 'run the stream again with --on-lost-state rebuild (the default) to rebuild the counts from what Kafka still holds, or --reset to start over',
+          });
+        }
+        onInfo(`warning: Redis lost the state of namespace "${o.prefix}" (restarted without persistence?): rebuilding it from the earliest offsets Kafka still holds`);
+      } else {
+        onInfo(`warning: ${e.message} (Redis restarted from a file a moment behind?): reading ${e.topic}:${e.partition} again from offset ${(e.held ?? -1) + 1}`);
+      }
+      throw e;
+    });
     addCounts(run, r);
     run.duplicates += r.duplicates;
     run.calls += r.calls;
@@ -184,6 +204,8 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
       settle,
       signal,
       onEvent,
+      isRewind: (e) => e instanceof StateBehind,
+      rewindStartAt: () => 'earliest',
     });
   } finally {
     if (watcher) clearInterval(watcher);

@@ -244,6 +244,11 @@ describe('findoc stream against Kafka and Redis', () => {
       assert.deepEqual(JSON.parse(cli.stdout), {
         window: '10s',
         asOf: '2017-06-30T00:00:10Z',
+        // The namespace's filter and totals: the 6 + 1 visits sent above.
+        filter: 'all',
+        visits: 7,
+        robots: 0,
+        robotShare: null,
         entries: [{ cik: 222, name: null, visits: 2 }, { cik: 333, name: null, visits: 2 }],
       });
       assert.deepEqual((await top('1m')).entries, [[111, 3], [222, 2], [333, 2]]);
