@@ -2,7 +2,7 @@
  * findoc sessions: visitor sessions from log files (src/sessions/run.ts; the spec: the edgar-analytics
  * challenge, see docs/sessions.md).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Command } from '@commander-js/extra-typings';
 import { usageError } from '../core/errors.js';
@@ -24,14 +24,27 @@ export function sessionsCommand() {
       const inactivity = parseInactivity(opts.inactivity);
       if (inactivity === null) throw usageError(`--inactivity must be an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds), got "${opts.inactivity}"`);
       if (opts.order !== 'expiry' && opts.order !== 'first') throw usageError(`--order must be expiry or first, got "${opts.order}"`);
-      const out = opts.out ? createWriteStream(opts.out) : process.stdout;
-      const report = await run(
-        { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true },
-        { out },
-      );
-      if (opts.out) {
-        out.end();
-        await finished(out);
+      // --out: written beside the target under a temporary name and renamed at the end, so that a run that
+      // fails leaves no partial file that looks complete (and an earlier file of that name untouched).
+      const partial = opts.out ? `${opts.out}.partial-${process.pid}` : null;
+      const out = partial ? createWriteStream(partial) : process.stdout;
+      let report;
+      try {
+        report = await run(
+          { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true },
+          { out },
+        );
+        if (partial) {
+          out.end();
+          await finished(out);
+          renameSync(partial, opts.out!);
+        }
+      } catch (e) {
+        if (partial) {
+          out.destroy();
+          rmSync(partial, { force: true });
+        }
+        throw e;
       }
       info(`sessions: ${report.sessions} from ${report.rows} rows in ${report.files} file(s); ${report.skipped} line(s) skipped`);
     });
