@@ -314,6 +314,64 @@ describe('synthetic generator: calibration against the real samples (tolerances 
   });
 });
 
+describe('synthetic generator: robots shaped like the real ones (issue 14)', () => {
+  const PRESETS = ['drt', 'lm', 'ryans'] as const;
+  // Three days of D2003's size, dated 2003-03-01 (early clients: readers and scheduled robots).
+  const EARLY = [1, 2, 3].map((seed) => statsOf(dayBytes({ seed, date: '2003-03-01', rowsPerDay: C.D2003_ROWS, dayVariation: 0 }).bytes));
+
+  for (const preset of PRESETS) {
+    it(`2003-03-01, ${preset}: the generated robot share is within 5 points of D2003's (${(100 * C.MEASURED_ROBOT_SHARE_D2003[preset]).toFixed(2)} %), on average and on each of 3 seeds within 7`, () => {
+      const shares = EARLY.map((st) => st.robotShare(preset));
+      const avg = shares.reduce((a, b) => a + b, 0) / shares.length;
+      const real = C.MEASURED_ROBOT_SHARE_D2003[preset];
+      assert.ok(Math.abs(avg - real) < 0.05, `mean ${avg} vs ${real} (${shares.join(', ')})`);
+      for (const x of shares) assert.ok(Math.abs(x - real) < 0.07, `seed share ${x} vs ${real}`);
+    });
+  }
+
+  it('2017: a day of JAN1 size read as a 1 % sample (counts × 100) has the day-level robot shares of JAN1 within 5 points', () => {
+    // The generator keeps IP shares at any size, so a day of JAN1's rows is like a 1 % sample of a full day:
+    // "more than 1,000 requests in the day" is then "more than 10 rows", 500 → 5.
+    const st = statsOf(dayBytes({ seed: 4, date: '2017-01-01', rowsPerDay: C.JAN1_ROWS, dayVariation: 0 }).bytes);
+    const drt = st.robotShare('day-requests=10');
+    const ryans = st.robotShare('day-requests=5');
+    assert.ok(Math.abs(drt - C.MEASURED_DAY_ROBOT_SHARE_JAN1.drt) < 0.05, `drt day-level ${drt}`);
+    assert.ok(Math.abs(ryans - C.MEASURED_DAY_ROBOT_SHARE_JAN1.ryans) < 0.05, `ryans day-level ${ryans}`);
+  });
+
+  it('an early day has both kinds: an all-day IP over many CIKs at a steady rate, and a scraper of > 25 requests a minute for < 1 hour', () => {
+    const text = dayBytes({ seed: 2, date: '2003-03-01', rowsPerDay: C.D2003_ROWS, dayVariation: 0 }).bytes.toString('latin1');
+    const by = new Map<string, { rows: number; ciks: Set<string>; first: number; last: number; perMinute: Map<number, number> }>();
+    for (const line of text.split('\n').slice(1, -1)) {
+      const f = line.split(',');
+      const t = Number(f[2].slice(0, 2)) * 3600 + Number(f[2].slice(3, 5)) * 60 + Number(f[2].slice(6, 8));
+      let s = by.get(f[0]);
+      if (!s) by.set(f[0], (s = { rows: 0, ciks: new Set(), first: t, last: t, perMinute: new Map() }));
+      s.rows++;
+      s.ciks.add(f[4]);
+      s.last = t;
+      s.perMinute.set(Math.floor(t / 60), (s.perMinute.get(Math.floor(t / 60)) ?? 0) + 1);
+    }
+    const ips = [...by.values()];
+    const steady = ips.filter((s) => s.last - s.first > 20 * 3600 && s.ciks.size >= 100 && Math.max(...s.perMinute.values()) <= 30);
+    const scrapers = ips.filter((s) => s.last - s.first < 3600 && Math.max(...s.perMinute.values()) > 25 && s.ciks.size >= 100);
+    assert.ok(steady.length >= 1, `steady crawlers: ${steady.length}`);
+    assert.ok(scrapers.length >= 1, `scrapers: ${scrapers.length}`);
+  });
+
+  it('early days keep their exact size with their robots (day variation 0), at any size, and robots scale with the day', () => {
+    for (const rows of [0, 500, 2_000, 43_458, 150_000]) {
+      const { bytes, gen } = dayBytes({ seed: 9, date: '2005-06-01', rowsPerDay: rows, dayVariation: 0 });
+      const lines = bytes.toString('latin1').split('\n').length - 2;
+      assert.equal(lines, rows, `rows of a ${rows}-row day`);
+      assert.equal(gen.rows, rows);
+      assert.equal(gen.expectedRows, rows);
+    }
+    const small = statsOf(dayBytes({ seed: 9, date: '2003-03-01', rowsPerDay: 150_000, dayVariation: 0 }).bytes).robotShare('drt');
+    assert.ok(Math.abs(small - C.MEASURED_ROBOT_SHARE_D2003.drt) < 0.07, `drt share at 150,000 rows ${small}`);
+  });
+});
+
 describe('synthetic generator: hot bursts', () => {
   it('parses CIK@HH:MM:SS[+SECONDS][xFACTOR]', () => {
     assert.deepEqual(parseHotBurst('320193@14:30:00'), { cik: 320193, start: 52_200, seconds: 60, factor: 5 });
@@ -524,5 +582,15 @@ describe('calibration.ts matches the real samples (re-measured from ../shared)',
     assert.equal(st.rows, C.D2003_ROWS);
     assert.ok(Math.abs(st.zeroSecondShare() - C.MEASURED_ZERO_SECOND_SHARE_D2003) < 0.0001);
     assert.equal(st.emptySizeByStatus.get(304), st.status.get(304));
+    for (const preset of ['drt', 'lm', 'ryans'] as const) {
+      assert.ok(Math.abs(st.robotShare(preset) - C.MEASURED_ROBOT_SHARE_D2003[preset]) < 0.0001, `${preset}: ${st.robotShare(preset)}`);
+    }
+  });
+
+  it('JAN1 day-level robot shares with counts × 100: more than 10 sample rows (drt) and more than 5 (ryans)', () => {
+    const st = new LogStats();
+    st.addCsv(execFileSync('unzip', ['-p', REAL + 'log20170101-every100th-row.zip'], { maxBuffer: 1 << 26 }).toString('latin1'));
+    assert.ok(Math.abs(st.robotShare('day-requests=10') - C.MEASURED_DAY_ROBOT_SHARE_JAN1.drt) < 0.0001, 'drt day-level');
+    assert.ok(Math.abs(st.robotShare('day-requests=5') - C.MEASURED_DAY_ROBOT_SHARE_JAN1.ryans) < 0.0001, 'ryans day-level');
   });
 });

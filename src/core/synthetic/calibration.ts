@@ -206,6 +206,80 @@ export const MEASURED_ROWS_PER_PAIR_J630 = 3.97;
 export const SAME_CIK = 0.373;
 export const SAME_ACCESSION_GIVEN_CIK = 0.705;
 
+// ─── Who visits before 2007: readers and robots (D2003) ──────────────────────────────────────────────
+
+/**
+ * Days before 2007 have their own clients, calibrated on D2003 (every row of 2003-03-01), because the
+ * 2017 IP curve above describes a robot-dominated era: on D2003 the top 100 IPs make 44.2% of the rows
+ * (JAN1: 85.3%), 5,059 IPs make 8.6 rows each on average, and the IPs that make more than 5 requests in a
+ * minute or more than 1,000 in the day (the drt robots) make 36.9% of the rows.
+ *
+ * Robots: kinds of IP measured on D2003's 9 IPs with more than 300 rows (26.9% of the rows) and its slow
+ * all-day crawlers. Per kind: how many a day of D2003's size has (scaled with the day's size: a bigger day
+ * has more robots of the same kind, not bigger ones), their rows (log-uniform, stratified), the window they
+ * are active in (log-uniform minutes, uniform start), the share of the window's minutes they are active in,
+ * and the probability that a row asks for a CIK the IP has not asked for yet today (else it repeats one).
+ * Rows are spread evenly over the active minutes and at random over the seconds of a minute: high, steady
+ * rates. Measured examples: a scraper 2,020 rows in 5 minutes over 1,622 CIKs, another 909 rows in 32
+ * minutes over 724 CIKs (scraper); 4,017 rows in 96 active minutes over 91 CIKs, 1,002 rows in 4 hours over
+ * 16 CIKs (bulk); 1,555 rows over the whole day in 151 active minutes over 1,225 CIKs, 219 rows in 194
+ * minutes over 177 CIKs (steady).
+ */
+export interface EarlyRobotKind {
+  readonly kind: 'scraper' | 'bulk' | 'steady';
+  /** Robots of this kind in a day of D2003_ROWS rows. */
+  readonly perDay: number;
+  readonly rows: readonly [number, number];
+  readonly minutes: readonly [number, number];
+  readonly active: readonly [number, number];
+  readonly newCik: number;
+}
+export const EARLY_ROBOTS: readonly EarlyRobotKind[] = [
+  { kind: 'scraper', perDay: 4, rows: [300, 2500], minutes: [5, 40], active: [0.6, 1], newCik: 0.85 },
+  { kind: 'bulk', perDay: 3, rows: [400, 4000], minutes: [60, 240], active: [0.1, 0.8], newCik: 0.05 },
+  { kind: 'steady', perDay: 3, rows: [150, 1600], minutes: [1440, 1440], active: [0.1, 0.3], newCik: 0.8 },
+];
+/** Robots never take more than this share of a day's rows (a very small day cannot hold a whole robot). */
+export const EARLY_ROBOT_MAX_SHARE = 0.6;
+
+/**
+ * Readers: every other IP. Rows per IP as measured on D2003's IPs with at most 300 rows: the number of
+ * IPs with 1 … 10 rows, then with 11–30, 31–100 and 101–300 rows (drawn log-uniform within a bin).
+ */
+export const EARLY_READER_ROWS: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1369], [2, 2, 1056], [3, 3, 500], [4, 4, 472], [5, 5, 298], [6, 6, 244], [7, 7, 147], [8, 8, 125],
+  [9, 9, 105], [10, 10, 96], [11, 30, 482], [31, 100, 131], [101, 300, 25],
+];
+/**
+ * A reader's day is 1 + Poisson(EARLY_SESSIONS_PER_LOG_ROW · ln rows) sessions (D2003: 1.1 sessions with
+ * a 30-minute gap for 2–3 rows, 2.5 for 11–30, 3.1 for 31–300), each at its own pace of 1 + Geometric rows a
+ * minute with mean EARLY_PACE_BASE + EARLY_PACE_PER_LOG_ROW · ln rows (D2003: 1.33 rows per active minute
+ * at 2–3 rows, 1.79 at 11–30, 2.6 at 101–300; 17% of the 11–30 readers and 44% of the 31–100 ones make more
+ * than 5 requests in some minute). A row asks for a new CIK with probability EARLY_READER_NEW_CIK, else
+ * repeats one of the reader's (D2003: 4.2 CIKs for 16.9 rows, 9.1 for 47, 37.6 for 149).
+ */
+export const EARLY_SESSIONS_PER_LOG_ROW = 0.45;
+export const EARLY_PACE_BASE = 0.1;
+export const EARLY_PACE_PER_LOG_ROW = 0.3;
+export const EARLY_READER_NEW_CIK = 0.2;
+/**
+ * A row that does not ask for a new CIK asks for the IP's previous CIK with this probability, else for
+ * another of its CIKs of the day. D2003: of the rows after an IP's first, readers' (≤ 300 rows) are 20.4%
+ * new, 76.9% the previous CIK, 2.8% another (76.9 / 79.6 = 0.966); the IPs with more than 300 rows' are
+ * 41.6% new, 55.2% the previous, 3.2% another (0.945).
+ */
+export const EARLY_SAME_CIK = 0.96;
+/** Robot shares of D2003 by preset (causal mode; test/core/synthetic.test.ts recomputes them). */
+export const MEASURED_ROBOT_SHARE_D2003 = { drt: 0.369, lm: 0.2208, ryans: 0.2965 } as const;
+/**
+ * Day-level robot shares of JAN1 with counts × 100 (a 1% sample: an IP with more than 10 sample rows is on
+ * pace for more than 1,000 requests): drt's day-requests=1000 95.36%, ryans' day-requests=500 96.81%. The
+ * 2017 ranked IPs above are these robots (steady all-day crawlers, IP_ALL_DAY) and the crawler episodes
+ * their bursty scrapers. lm's day-ciks cannot be scaled from a sample (a 1% sample does not hold 1% of an
+ * IP's distinct CIKs), so it is not compared.
+ */
+export const MEASURED_DAY_ROBOT_SHARE_JAN1 = { drt: 0.9536, ryans: 0.9681 } as const;
+
 // ─── What is visited: CIKs and documents ──────────────────────────────────────────────────────────────
 
 /**

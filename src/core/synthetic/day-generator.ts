@@ -40,6 +40,7 @@ import {
 } from './calibration.js';
 import { planDay, type DayPlan } from './day-plan.js';
 import { Documents, IS_INDEX, writeUint } from './documents.js';
+import { EarlyClients } from './early-clients.js';
 import type { HotBurst } from './hot-burst.js';
 import { DayCiks, DayIps, HEAD_RANKS, Universe, ipSortKey, writeIp } from './population.js';
 import { labelHash, rngFor, type Sfc32 } from './prng.js';
@@ -111,6 +112,8 @@ const enum Kind {
   Human,
   Episode,
   Hot,
+  /** A reader or robot of a day before 2007 (early-clients.ts); sRef is the client. */
+  Early,
 }
 
 /**
@@ -144,6 +147,8 @@ export class DayGenerator {
   private readonly rng: Sfc32;
   private readonly hotRng: Sfc32;
   private readonly old: boolean;
+  /** Days before 2007: their readers and robots (null for later days, whose clients are DayIps). */
+  private readonly early: EarlyClients | null;
 
   // Session scratch (grown as needed).
   private cap = 1024;
@@ -163,6 +168,9 @@ export class DayGenerator {
   /** Per-second row counts by IP rank, and the ranks touched this second. */
   private readonly perRank = new Int32Array(IP_RANKED);
   private readonly touched = new Int32Array(IP_RANKED);
+  /** The same for early clients (days before 2007). */
+  private readonly perClient = new Map<number, number>();
+  private earlyTouched: Int32Array = new Int32Array(1024);
 
   constructor(options: DayOptions) {
     const date = parseDate(options.date);
@@ -171,23 +179,35 @@ export class DayGenerator {
     this.date = date;
     this.chunkBytes = Math.max(4096, options.chunkBytes ?? 1 << 20);
     this.universe = universeFor(options.seed);
+    this.old = date.year < 2007;
+    // Before 2007 robots have schedules of their own, on top of a plan for the rest of the day's rows.
+    const earlyRng = this.old ? rngFor(options.seed, date.key, labelHash('early')) : null;
+    this.early = earlyRng ? new EarlyClients(this.universe, date.key, options.rowsPerDay, earlyRng) : null;
     this.plan = planDay(
-      { rowsPerDay: options.rowsPerDay, dayVariation: options.dayVariation ?? DEFAULT_DAY_VARIATION, hot: options.hot ?? [] },
+      {
+        rowsPerDay: options.rowsPerDay - (this.early?.robotRows ?? 0),
+        dayVariation: options.dayVariation ?? DEFAULT_DAY_VARIATION,
+        hot: options.hot ?? [],
+      },
       rngFor(options.seed, date.key, labelHash('plan')),
     );
+    if (this.early && earlyRng) {
+      const minuteRows = new Float64Array(1440);
+      for (let s = 0; s < 86_400; s++) minuteRows[(s / 60) | 0] += this.plan.counts[s] * (1 - this.plan.episodeShare[s]);
+      this.early.scheduleReaders(this.universe, minuteRows, earlyRng);
+    }
     const pop = rngFor(options.seed, date.key, labelHash('population'));
     this.ciks = new DayCiks(this.universe, pop);
     this.ips = new DayIps(this.universe, pop, this.plan.total);
     this.docs = new Documents(options.seed, date.key, date.year, date.dayOfYear);
     this.rng = rngFor(options.seed, date.key, labelHash('rows'));
     this.hotRng = rngFor(options.seed, date.key, labelHash('hot'));
-    this.old = date.year < 2007;
     this.prefix = Buffer.from(`,${date.date},00:00:00,${this.old ? ZONE_BEFORE_2007 : '0.0'},`);
   }
 
-  /** Rows the day will have: the plan's total plus the hot rows. */
+  /** Rows the day will have: the plan's total plus the early robots' and the hot rows. */
   get expectedRows(): number {
-    return this.plan.total + this.plan.hotTotal;
+    return this.plan.total + (this.early?.robotRows ?? 0) + this.plan.hotTotal;
   }
 
   /** The day as CSV text, in Buffers of about chunkBytes. Each Buffer is new (safe to keep). */
@@ -205,6 +225,10 @@ export class DayGenerator {
         const h = plan.hot[b];
         hotIndex[b] = s >= h.start && s < h.end ? h.counts[s - h.start] : 0;
         hot += hotIndex[b];
+      }
+      if (this.early) {
+        const [a, b] = this.early.robotEvents(s);
+        for (let e = a; e < b; e++) hot += this.early.robotRowsAt(e);
       }
       if (normal + hot === 0) continue;
       // A second is written in one go (no yield inside the row loop, which keeps it fast): make room first.
@@ -309,6 +333,10 @@ export class DayGenerator {
           cik = hotCik;
           rank = 0;
           j = rng.float() < 0.8 ? 0 : 1 + rng.int(3);
+        } else if (kind === Kind.Early) {
+          cik = this.early!.pickCik(this.sRef[i], dayCiks, rng);
+          rank = dayCiks.rank;
+          j = prevCik === cik && rng.float() < SAME_ACCESSION_GIVEN_CIK ? prevJ : docs.pickFiling(cik, rank, rng);
         } else if (prevCik >= 0 && rng.float() < SAME_CIK) {
           cik = prevCik;
           rank = prevRank;
@@ -379,6 +407,10 @@ export class DayGenerator {
     let nTouched = 0;
     const rankScale = 1 / (1 - humanCut);
     let nEp = 0;
+    if (this.early) {
+      nEp = this.earlySessions(s, normal, epShare);
+      normal = 0;
+    }
     for (let i = 0; i < normal; i++) {
       const x = rng.float();
       if (x < epShare) nEp++;
@@ -417,6 +449,45 @@ export class DayGenerator {
       for (let i = 0; i < n; i++) order[i] = i;
       order.subarray(0, n).sort((a, b) => keys[a] - keys[b] || a - b);
     }
+  }
+
+  /**
+   * Second s of a day before 2007: each planned row goes to an episode or to a reader active this minute
+   * (an occasional visitor when none is), and the robots' rows of this second are added. Returns the
+   * episode's rows.
+   */
+  private earlySessions(s: number, normal: number, epShare: number): number {
+    const early = this.early!;
+    const rng = this.rng;
+    const perClient = this.perClient;
+    let nTouched = 0;
+    let nEp = 0;
+    const m = (s / 60) | 0;
+    for (let i = 0; i < normal; i++) {
+      const x = rng.float();
+      if (x < epShare) {
+        nEp++;
+        continue;
+      }
+      const c = early.readerOf(m, (x - epShare) / (1 - epShare));
+      if (c < 0) this.pushHuman(Kind.Human, rng, 0);
+      else if ((perClient.get(c) ?? 0) === 0) {
+        perClient.set(c, 1);
+        this.earlyTouched[nTouched++] = c;
+      } else perClient.set(c, perClient.get(c)! + 1);
+      if (nTouched === this.earlyTouched.length) this.earlyTouched = growInt32(this.earlyTouched);
+    }
+    for (let t = 0; t < nTouched; t++) {
+      const c = this.earlyTouched[t];
+      this.push(Kind.Early, early.o1[c], early.o2[c], early.o3[c], early.code[c], early.key[c], perClient.get(c)!, c);
+    }
+    perClient.clear();
+    const [a, b] = early.robotEvents(s);
+    for (let e = a; e < b; e++) {
+      const c = early.robotClientAt(e);
+      this.push(Kind.Early, early.o1[c], early.o2[c], early.o3[c], early.code[c], early.key[c], early.robotRowsAt(e), c);
+    }
+    return nEp;
   }
 
   /** A session of a human visitor: address from the day's human population (skewed: some return often). */
@@ -458,6 +529,12 @@ export class DayGenerator {
     this.composite = new Float64Array(cap);
     this.cap = cap;
   }
+}
+
+function growInt32(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function writeFlag(buf: Buffer, p: number, on: boolean): number {

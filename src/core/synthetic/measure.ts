@@ -4,6 +4,7 @@
  * generated days (to check the generator reproduces them). Slow and simple on purpose — strings and maps,
  * for a few hundred thousand rows; it is not on any hot path.
  */
+import { RobotClassifier, parseRobotRule } from '../robots.js';
 import type { DocClass } from './calibration.js';
 
 /** The document class of an `extention` value (calibration.ts DOC_CLASSES). */
@@ -46,6 +47,8 @@ export class LogStats {
   pairs = 0;
   consecutiveInPair = 0;
   sameCikInPair = 0;
+  /** Every row's ip, second of day and cik, in file order (for robotShare). */
+  private readonly visits: (string | number)[] = [];
 
   /** Adds every row of a CSV text (header line skipped; CRLF accepted). */
   addCsv(text: string): void {
@@ -74,6 +77,7 @@ export class LogStats {
     this.rows++;
     const second = Number(time.slice(0, 2)) * 3600 + Number(time.slice(3, 5)) * 60 + Number(time.slice(6, 8));
     this.perSecond[second]++;
+    this.visits.push(ip, second, Number(cik));
     bump(this.cik, cik);
     bump(this.ip, ip);
     bump(this.accession, accession);
@@ -98,6 +102,18 @@ export class LogStats {
     } else this.pairs++;
     this.lastPair = pair;
     this.lastCik = cik;
+  }
+
+  /**
+   * Share of the rows that the robots filter (src/core/robots.ts, causal mode) classifies as robot visits
+   * under RULE (a preset or a spec), the rows taken in file order.
+   */
+  robotShare(rule: string): number {
+    const classifier = new RobotClassifier(parseRobotRule(rule));
+    const v = this.visits;
+    let robots = 0;
+    for (let i = 0; i < v.length; i += 3) if (classifier.visit(v[i] as string, v[i + 1] as number, v[i + 2] as number)) robots++;
+    return robots / this.rows;
   }
 
   /** Share of rows in each UTC hour. */
