@@ -169,7 +169,7 @@ export class DayGenerator {
   private readonly perRank = new Int32Array(IP_RANKED);
   private readonly touched = new Int32Array(IP_RANKED);
   /** The same for early clients (days before 2007). */
-  private readonly perClient = new Map<number, number>();
+  private perClient = new Int32Array(0);
   private earlyTouched: Int32Array = new Int32Array(1024);
 
   constructor(options: DayOptions) {
@@ -459,6 +459,7 @@ export class DayGenerator {
   private earlySessions(s: number, normal: number, epShare: number): number {
     const early = this.early!;
     const rng = this.rng;
+    if (this.perClient.length < early.o1.length) this.perClient = new Int32Array(early.o1.length);
     const perClient = this.perClient;
     let nTouched = 0;
     let nEp = 0;
@@ -471,17 +472,16 @@ export class DayGenerator {
       }
       const c = early.readerOf(m, (x - epShare) / (1 - epShare));
       if (c < 0) this.pushHuman(Kind.Human, rng, 0);
-      else if ((perClient.get(c) ?? 0) === 0) {
-        perClient.set(c, 1);
+      else if (perClient[c]++ === 0) {
         this.earlyTouched[nTouched++] = c;
-      } else perClient.set(c, perClient.get(c)! + 1);
-      if (nTouched === this.earlyTouched.length) this.earlyTouched = growInt32(this.earlyTouched);
+        if (nTouched === this.earlyTouched.length) this.earlyTouched = growInt32(this.earlyTouched);
+      }
     }
     for (let t = 0; t < nTouched; t++) {
       const c = this.earlyTouched[t];
-      this.push(Kind.Early, early.o1[c], early.o2[c], early.o3[c], early.code[c], early.key[c], perClient.get(c)!, c);
+      this.push(Kind.Early, early.o1[c], early.o2[c], early.o3[c], early.code[c], early.key[c], perClient[c], c);
+      perClient[c] = 0;
     }
-    perClient.clear();
     const [a, b] = early.robotEvents(s);
     for (let e = a; e < b; e++) {
       const c = early.robotClientAt(e);
