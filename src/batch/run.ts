@@ -10,8 +10,12 @@
  * log20170630.zip), cannot be placed: that day fails with the reason, and the others go on.
  *
  * Failures: a day whose file is bad (corrupt archive, not an EDGAR log, --strict and a rejected row) fails
- * with its reason and the run goes on with the other days. A service that stops answering (S3,
- * PostgreSQL) stops the run: days in hand are released for others to take at once.
+ * with its reason and the run goes on with the other days. PostgreSQL going away (a restart, a failover)
+ * is ridden out for up to `retryForMs`: the days in hand are abandoned (their work was never committed,
+ * since a day commits in one transaction), the run waits for the database to answer again, releases those
+ * days through their tokens and claims them again — a day is never counted twice, because completeDay
+ * commits only with the claim's token. Past `retryForMs`, or when S3 stops answering, the run stops and the
+ * days in hand are released for others to take at once.
  */
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -39,6 +43,8 @@ import type { ObjectStore as S3Store } from '../adapters/s3.js';
 import type { S3Settings } from '../core/config.js';
 import type { DayRange } from '../core/day-sets.js';
 import { FindocError, isFindocError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
+import { isUnreachable } from '../core/service-errors.js';
 import type { VisitFilter } from '../core/filter.js';
 import { resolveSources, type LogSource } from '../core/log-input.js';
 import type { RejectReason } from '../core/rejects.js';
@@ -64,6 +70,8 @@ export interface BatchOptions {
   maxSamples: number;
   /** How often to look again when other processes hold the remaining days (default: lease/4, 250 ms … 5 s). */
   pollMs?: number;
+  /** How long a PostgreSQL outage is waited out before the run gives up (default 2 min; 0: not at all). */
+  retryForMs?: number;
 }
 
 export interface BatchDeps {
@@ -214,6 +222,10 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
   const progressRows = new Map<string, number>();
   let rowsDone = 0;
   let fatal: unknown = null;
+  /** A PostgreSQL outage seen by a day or the loop, and the claims it abandoned (released once it is over). */
+  let outage: unknown = null;
+  const abandoned: Claim[] = [];
+  const retryForMs = opts.retryForMs ?? 120_000;
   let interrupted = false;
   let doneCount = 0;
   let failedCount = 0;
@@ -291,6 +303,13 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
         if (!lost) await releaseDay(pool, claim).catch(() => undefined);
         return;
       }
+      if (isPostgresDown(e) && retryForMs > 0) {
+        // Nothing of the day was committed; it is released (and claimed again) once the database is back.
+        log(`${claim.day}: PostgreSQL stopped answering (${errorText(e)}); the day will be retried`);
+        abandoned.push(claim);
+        outage ??= e;
+        return;
+      }
       if (isFindocError(e) && e.code === 'FINDOC_SERVICE_UNAVAILABLE') {
         await releaseDay(pool, claim).catch(() => undefined);
         fatal ??= e;
@@ -310,9 +329,41 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
   };
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
-  try {
+  /** Waits out an outage: every day in flight stops, the database answers again, abandoned days are released. */
+  const rideOut = async (): Promise<void> => {
+    for (const day of inFlight.keys()) runner.cancel(day);
+    await Promise.all(inFlight.values());
+    const cause = outage;
+    const deadline = Date.now() + retryForMs;
+    log(`PostgreSQL unreachable (${errorText(cause)}); waiting up to ${Math.round(retryForMs / 1000)} s for it to answer again`);
+    let wait = 250;
+    for (;;) {
+      if (interrupted) return;
+      try {
+        await pool.query('SELECT 1');
+        break;
+      } catch (e) {
+        if (!isPostgresDown(e)) throw e;
+        if (Date.now() + wait > deadline) {
+          log(`PostgreSQL did not answer for ${Math.round(retryForMs / 1000)} s (--retry-for); giving up`);
+          fatal = cause;
+          return;
+        }
+        await wake(wait, deps.signal);
+        wait = Math.min(2000, wait * 2);
+      }
+    }
+    for (const claim of abandoned.splice(0)) await releaseDay(pool, claim);
+    outage = null;
+    log('PostgreSQL answers again; going on');
+  };
+  const loop = async (): Promise<void> => {
     while (run && !interrupted && fatal === null) {
-      while (inFlight.size < runner.slots && !interrupted && fatal === null) {
+      if (outage !== null) {
+        await rideOut();
+        continue;
+      }
+      while (inFlight.size < runner.slots && !interrupted && fatal === null && outage === null) {
         const claim = await claimDay(pool, filter.name, days, worker, opts.leaseMs);
         if (!claim) break;
         processingStarted ??= performance.now();
@@ -327,6 +378,7 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
         emit();
       }
       if (interrupted || fatal !== null) break;
+      if (outage !== null) continue;
       if (inFlight.size === 0) {
         const open = await openJobs(pool, filter.name, days);
         const states = await countStates(pool, filter.name, days);
@@ -340,10 +392,23 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
         continue;
       }
       await wake(pollMs, deps.signal, [...inFlight.values()]);
+      if (outage !== null) continue;
       const states = await countStates(pool, filter.name, days);
       doneCount = states.done + states.failed;
       failedCount = states.failed;
       emit();
+    }
+  };
+  try {
+    // The loop's own queries (claims, counts) meet an outage too: it is waited out the same way.
+    for (;;) {
+      try {
+        await loop();
+        break;
+      } catch (e) {
+        if (!(isPostgresDown(e) && retryForMs > 0) || fatal !== null) throw e;
+        outage ??= e;
+      }
     }
     if (fatal !== null || interrupted) for (const day of inFlight.keys()) runner.cancel(day);
     await Promise.all(inFlight.values());
@@ -412,6 +477,16 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
     set,
     interrupted,
   };
+}
+
+/** PostgreSQL is down or restarting (a raw pg error, or the adapters' exit-69 error for PostgreSQL). */
+function isPostgresDown(e: unknown): boolean {
+  if (isFindocError(e)) return e.code === 'FINDOC_SERVICE_UNAVAILABLE' && e.details?.service === 'PostgreSQL';
+  return isUnreachable(e);
+}
+
+function errorText(e: unknown): string {
+  return redactText(String((e as Error)?.message ?? e));
 }
 
 async function countStates(pool: pg.Pool, filter: string, days: readonly string[]): Promise<{ done: number; failed: number }> {

@@ -36,6 +36,7 @@ export function batchCommand() {
     .option('--force', 'process days again even when their file has not changed')
     .option('--workers <n>', 'worker threads parsing days (default: cores − 1, at least 1; 0: parse in the main thread)', String(defaultWorkers()))
     .option('--lease <seconds>', 'a claimed day is taken over by another process when its worker has not renewed the lease for this long', '60')
+    .option('--retry-for <duration>', 'wait this long for PostgreSQL when it stops answering mid-run (a restart), then give up with exit 69; 0: give up at once', '2m')
     .option('--schema <name>', 'PostgreSQL schema for the tables (env FINDOC_PG_SCHEMA; default: the search_path, usually public)')
     .option('--strict', 'fail a day at its first rejected row (exit 65)')
     .option('--json', 'print the summary as one JSON document')
@@ -45,7 +46,8 @@ export function batchCommand() {
 Each day (one file, named logYYYYMMDD.*) is stored once per filter as 86,400 zero-filled counts, replaced
 when processed again; days already stored from the same file are skipped unless --force. Several batch
 processes, on one or many machines, can run on the same range: they share the days through PostgreSQL
-(each day is processed once; a day whose worker died is taken over after --lease). When every day of
+(each day is processed once; a day whose worker died is taken over after --lease). A PostgreSQL restart
+mid-run is waited out for --retry-for: the days in hand were not committed and are processed again. When every day of
 the range is in, the set's bands (p25/p50/p75/p95 per second of day, percentile_cont over its days)
 are recomputed if its days changed. Tables: docs/postgres.md.
 
@@ -57,6 +59,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       const filter = parseFilter(opts.filter, opts.excludeCrawlers === true, { rule: opts.robots, mode: opts.robotsMode });
       const workers = integer('--workers', opts.workers, 0, 256);
       const leaseSeconds = parseDuration(opts.lease, { flag: '--lease', unit: 's', min: 0.5, max: 86_400 });
+      const retryForSeconds = parseDuration(opts.retryFor, { flag: '--retry-for', unit: 's', min: 0, max: 86_400 });
       const minVisits = opts.minVisits === undefined ? undefined : integer('--min-visits', opts.minVisits, 0, Number.MAX_SAFE_INTEGER);
       const exclude = opts.excludeDays === undefined ? undefined : parseDayList(opts.excludeDays);
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
@@ -83,6 +86,7 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
             force: opts.force === true,
             workers,
             leaseMs: Math.round(leaseSeconds * 1000),
+            retryForMs: Math.round(retryForSeconds * 1000),
             strict: opts.strict === true,
             maxSamples: 10,
           },

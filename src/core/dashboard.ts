@@ -388,12 +388,26 @@ export function filterMismatch(stream: string | null | undefined, set: string | 
   return `filters differ: stream ${stream}, set ${set}`;
 }
 
+/** "Redis unreachable at 127.0.0.1:6379" when that service is down, else null. */
+export function downText(down: readonly ServiceDown[], service: string): string | null {
+  const d = down.find((x) => x.service === service);
+  return d ? `${d.service} unreachable at ${d.address}` : null;
+}
+
 export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   const label = (cik: number) => companyLabel(cik, s.names.get(cik));
   const t = temperature(s.series, lastCompleteSecond(s.latest, s.lastApplyMs, s.now), s.bandAt);
   const chart = s.latest === null ? null : chartSeries(s.series, s.latest, o.span, s.bandAt, o.maxPoints);
   const range = s.latest === null ? '' : ` ${clockTime(s.latest - o.span + 1)}–${clockTime(s.latest)} UTC`;
-  const bands = chart?.hasBands ? ` vs p25/p75/p95 of "${s.setName}"` : s.bandsNote ? ` (${s.bandsNote})` : ` (no bands for "${s.setName}")`;
+  // A service that is down is said where its data is missing, not only in the status line.
+  const pgDown = downText(s.down, 'PostgreSQL');
+  const redisDown = downText(s.down, 'Redis');
+  const bandsNote = pgDown && !chart?.hasBands ? pgDown : s.bandsNote;
+  const bands = chart?.hasBands
+    ? ` vs p25/p75/p95 of "${s.setName}"${pgDown ? ` (${pgDown}: bands as last read)` : ''}`
+    : bandsNote
+      ? ` (${bandsNote})`
+      : ` (no bands for "${s.setName}")`;
   const nowEntries = s.risingNow ? s.topWindow.map((e) => ({ cik: e.cik, visits: s.risingNow?.get(e.cik) ?? 0 })) : s.topWindow;
   const rising = risingFastest(nowEntries, s.windowTotal, s.previous, s.previousTotal);
 
@@ -416,10 +430,11 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
     chartTitle: `${humans}, last ${spanWords(o.span)}${range}${bands}${mismatch ? ' [filters differ]' : ''}`,
     chart,
     level: t.level,
-    temperature:
-      s.latest === null && s.prefix !== undefined
-        ? [...temperatureLines(t, s.setName, s.bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
-        : [...temperatureLines(t, s.setName, s.bandsNote), ...(mismatch ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`] : [])],
+    temperature: redisDown
+      ? [...temperatureLines(t, s.setName, bandsNote), redisDown, s.latest === null ? 'no visits read yet; retrying' : 'counts as last read; retrying']
+      : s.latest === null && s.prefix !== undefined
+        ? [...temperatureLines(t, s.setName, bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
+        : [...temperatureLines(t, s.setName, bandsNote), ...(mismatch ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`] : [])],
     topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label) },
     topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising) },
     status,

@@ -98,7 +98,12 @@ class Bands {
   };
 
   async refresh(pool: pg.Pool): Promise<void> {
-    if (Date.now() - this.checkedAt < SET_CHECK_MS) return;
+    if (Date.now() - this.checkedAt < SET_CHECK_MS) {
+      // Not due: still ask PostgreSQL if it is there (one round trip), so an outage and its end show at
+      // the next refresh, not up to SET_CHECK_MS later.
+      await pool.query('SELECT 1');
+      return;
+    }
     let set;
     try {
       set = await getSet(pool, this.setName);

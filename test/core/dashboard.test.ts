@@ -246,6 +246,39 @@ describe('the whole view', () => {
   });
 });
 
+describe('a service that is down is said in the panel it empties (issue 17 item 4, issue 18 item 5)', () => {
+  const now = snapshot().now;
+  const pgDown = { service: 'PostgreSQL', address: '127.0.0.1:5499', since: now - 5000, error: 'connect ECONNREFUSED' };
+  const redisDown = { service: 'Redis', address: '127.0.0.1:6399', since: now - 5000, error: 'connect ECONNREFUSED' };
+  const o = { span: 60, maxPoints: 60, paused: false };
+
+  it('PostgreSQL down before any band was read: the chart title and the temperature say so, not "no bands"', () => {
+    const v = buildView(snapshot({ bandAt: () => undefined, down: [pgDown] }), o);
+    assert.match(v.chartTitle, /\(PostgreSQL unreachable at 127\.0\.0\.1:5499\)$/);
+    assert.doesNotMatch(v.chartTitle, /no bands/);
+    assert.ok(v.temperature.includes('PostgreSQL unreachable at 127.0.0.1:5499'), v.temperature.join(' | '));
+  });
+
+  it('PostgreSQL down with bands read before: they stay, marked as last read', () => {
+    const v = buildView(snapshot({ down: [pgDown] }), o);
+    assert.match(v.chartTitle, /vs p25\/p75\/p95 of "default" \(PostgreSQL unreachable at 127\.0\.0\.1:5499: bands as last read\)/);
+    assert.equal(v.level, 'normal');
+  });
+
+  it('Redis down: the temperature names Redis and its address, never "is findoc stream running"', () => {
+    const fresh = buildView(snapshot({ latest: null, series: { from: 0, counts: [] }, prefix: 'demo:', down: [redisDown] }), o);
+    assert.ok(fresh.temperature.includes('Redis unreachable at 127.0.0.1:6399'), fresh.temperature.join(' | '));
+    assert.doesNotMatch(fresh.temperature.join(' '), /is findoc stream running/);
+    const later = buildView(snapshot({ down: [redisDown] }), o);
+    assert.deepEqual(later.temperature.slice(-2), ['Redis unreachable at 127.0.0.1:6399', 'counts as last read; retrying']);
+  });
+
+  it('recovered: no word of it once the services answer', () => {
+    const v = buildView(snapshot({ down: [] }), o);
+    assert.doesNotMatch([v.chartTitle, ...v.temperature].join(' '), /unreachable/);
+  });
+});
+
 describe('the view with the robots filter', () => {
   it('a stream with robots: human visits/s in the title, the human and robot shares in the status line', () => {
     const v = buildView(snapshot({ streamFilter: 'robots(drt)', setFilter: 'robots(drt)', shares: { humans: 27_424, robots: 16_034 } }), { span: 60, maxPoints: 60, paused: false });

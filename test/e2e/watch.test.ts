@@ -5,7 +5,8 @@
  * The bands of those days are 0 at nearly every second, so any traffic now is HOT; the sample's busiest
  * CIK is 807641 (361 visits, not in the tickers file: shown as its CIK) and the next 1053092 (351 visits,
  * CREDIT SUISSE AG, ticker GLDI).
- * The Redis-outage test runs its own redis-server on a free port: the shared one is never stopped.
+ * The Redis-outage test runs its own redis-server on a free port, the PostgreSQL-outage test its own
+ * cluster (test/helpers/private-postgres.ts): the shared ones are never stopped.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';
+import { PrivatePostgres } from '../helpers/private-postgres.js';
 import { Terminal } from '../helpers/tmux.js';
 
 const SAMPLE = new URL('../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv', import.meta.url).pathname;
@@ -318,6 +320,33 @@ describe('findoc watch in a real terminal', () => {
     } finally {
       t.kill();
       redis.kill('SIGKILL');
+    }
+  });
+
+  it('a stopped PostgreSQL is said in the chart title and the status line while the dashboard keeps running, and it recovers', async () => {
+    const pgServer = await PrivatePostgres.create();
+    try {
+      // The same three tiny days make the set's bands in the private cluster.
+      await ok(['batch', dir, '--set', set, '--schema', schema, '--workers', '0'], { DATABASE_URL: pgServer.url });
+      const t = Terminal.start(`findoc-e2e-${id}-p`, 160, 40, { NO_COLOR: '1', DATABASE_URL: pgServer.url });
+      try {
+        t.run(watchLine());
+        await t.waitFor((x) => /vs p25\/p75\/p95 of "e2e"/.test(x) && !/unreachable/.test(x), 'the dashboard with the private bands');
+        pgServer.stop('immediate');
+        const s = await t.waitFor((x) => new RegExp(`PostgreSQL unreachable at 127\\.0\\.0\\.1:${pgServer.port}`).test(x), 'PostgreSQL shown unreachable', 15_000);
+        // Still running, the bands as last read, the live part untouched.
+        assert.match(s, /CIK 807641/);
+        assert.doesNotMatch(s, /no bands for/);
+        assert.doesNotMatch(s, /WATCH-EXIT/);
+        pgServer.start();
+        await t.waitFor((x) => !/unreachable/.test(x) && /vs p25\/p75\/p95 of "e2e"/.test(x), 'recovered', 15_000);
+        t.keys('q');
+        await t.waitFor((x) => /WATCH-EXIT=0/.test(x), 'exit');
+      } finally {
+        t.kill();
+      }
+    } finally {
+      pgServer.destroy();
     }
   });
 });
