@@ -63,6 +63,10 @@ export function createPool(url: string, options: PostgresOptions = {}): pg.Pool 
   });
   // An idle client losing its connection emits 'error' on the pool; queries report failures themselves.
   pool.on('error', () => undefined);
+  // A checked-out client (a transaction between two queries) has no pool listener: when the server goes
+  // away (a restart) it emits 'error', which would crash the process. The query in flight, or the next
+  // one, fails with the cause; the pool drops the broken client on release. One listener per client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
