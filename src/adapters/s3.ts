@@ -5,6 +5,10 @@
  * Non-AWS servers (the local S3Proxy) need path-style addressing and an explicit endpoint. The SDK's
  * flexible checksums (CRC32 on every put, aws-chunked bodies; default since v3.729) are kept unless
  * FINDOC_S3_CHECKSUMS=when_required, for servers that do not support them.
+ *
+ * Reads survive a broken connection: get() resumes an object from the byte it had reached (a ranged
+ * GET pinned to the first answer's ETag, so the bytes cannot come from a changed object), up to
+ * READ_RETRIES times with doubling waits; past them it fails with exit 69 naming the endpoint.
  */
 import {
   CopyObjectCommand,
@@ -19,10 +23,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTING_NAMES, type S3Settings } from '../core/config.js';
 import { FindocError, serviceUnavailable } from '../core/errors.js';
 import { hostPort } from '../core/redact.js';
+import { isUnreachable } from '../core/service-errors.js';
 
 export interface ObjectInfo {
   key: string;
@@ -37,6 +43,15 @@ export interface ObjectHead {
 // The SDK warns on every run that releases after January 2027 need Node 22. findoc pins the SDK
 // (package.json, exact version) and runs on Node 20, so the warning would only be noise on stderr.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** A broken read is resumed this many times in a row, after 0.5, 1, 2, 4 and 8 s (15.5 s in all). */
+export const READ_RETRIES = 5;
+const READ_RETRY_MS = 500;
+
+/** The connection broke mid-body (server gone, reset): worth resuming. */
+function isBrokenRead(e: unknown): boolean {
+  return isUnreachable(e) || /aborted|socket hang up|premature close/i.test(String((e as Error)?.message ?? e));
+}
 
 /** The multipart part size: 16 MiB keeps memory bounded (queueSize parts in flight) and a 2.6 GB day under 10,000 parts. */
 const PART_SIZE = 16 * 1024 * 1024;
@@ -113,13 +128,48 @@ export class ObjectStore {
     } while (token);
   }
 
+  /** The object's bytes, resumed where they broke off when the connection fails (see the top). */
   async get(bucket: string, key: string): Promise<Readable> {
+    let first;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return out.Body as Readable;
+      first = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     } catch (e) {
       this.fail(e, `get s3://${bucket}/${key}`);
     }
+    return Readable.from(this.resumed(bucket, key, first.Body as Readable, first.ETag), { objectMode: false });
+  }
+
+  private async *resumed(bucket: string, key: string, body: Readable, etag: string | undefined): AsyncGenerator<Buffer> {
+    let offset = 0;
+    for (;;) {
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          offset += chunk.length;
+          yield chunk;
+        }
+        return;
+      } catch (e) {
+        body.destroy();
+        if (!isBrokenRead(e)) throw e;
+        body = await this.reopen(bucket, key, offset, etag, e);
+      }
+    }
+  }
+
+  /** A ranged GET from `offset`, retried with doubling waits; exit 69 naming the endpoint past READ_RETRIES. */
+  private async reopen(bucket: string, key: string, offset: number, etag: string | undefined, cause: unknown): Promise<Readable> {
+    let last = cause;
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      await sleep(READ_RETRY_MS * 2 ** attempt);
+      try {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${offset}-`, IfMatch: etag }));
+        return out.Body as Readable;
+      } catch (e) {
+        if (e instanceof S3ServiceException) this.fail(e, `resume s3://${bucket}/${key} at byte ${offset}`);
+        last = e;
+      }
+    }
+    this.fail(last, `read s3://${bucket}/${key} (broke off at byte ${offset}, ${READ_RETRIES} resumes failed)`);
   }
 
   /** Head of an object, or undefined when it does not exist. */
