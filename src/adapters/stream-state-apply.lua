@@ -11,7 +11,7 @@
 -- (counts and offsets) or none of it.
 --
 -- KEYS  1 meta  2 offsets  3 applied-at  4 totals  5 rejects  6 samples  7 top:all  8 idx:sec  9 idx:vps
---       10 all  11 idx:rb
+--       10 all  11 idx:rb  12 idx:ss  13 idx:sm  14 se
 --       (every key of a namespace carries the same {hash tag}, so they share one Redis Cluster slot; the
 --       per-second keys are named from ARGV[1], the same tagged base, hence in the same slot too)
 -- ARGV  1 base ("<prefix>{<tag>}:")   2 filter name   3 retention s   4 CIK horizon s   5 samples kept
@@ -29,6 +29,14 @@
 --                                             robots states per "<day>:<topic>:<partition>" group: the
 --                                             encoded per-(day, IP) state (core/robots.ts) of each IP the
 --                                             write changed, as it is after the write's last record
+--             n, n × ("topic:partition", m, m × (field, value))
+--                                             sessions (stream --sessions): the open-session hash of each
+--                                             partition the write changed (value "" = the ip has no open
+--                                             session any more; field "@clock" = the partition's clock)
+--             n, maxlen, n × "ip,first,last,count"
+--                                             sessions that ended, XADDed to the capped stream se
+--             n, n × (minute, ended, requests, k, k × (duration, sessions))
+--                                             per minute of the ended sessions' last request
 -- Returns {1, latest} when applied; {0, latest, stored offset or -1 per range} when nothing was; an error
 -- "FINDOC_FILTER_MISMATCH <stored filter>" when the namespace counts under another filter.
 
@@ -203,6 +211,48 @@ for _ = 1, n do
   i = i + 2 * m
 end
 
+-- Sessions (stream --sessions): open sessions per partition, ended ones to a capped stream, per-minute
+-- aggregates (ended, requests, a duration histogram) that expire with the retention like vps.
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local group = ARGV[i]
+  local m = tonumber(ARGV[i + 1])
+  i = i + 2
+  local key = base .. 'ss:' .. group
+  for j = 0, m - 1, 200 do
+    local set, del = {}, {}
+    for q = j, math.min(j + 199, m - 1) do
+      local f, v = ARGV[i + 2 * q], ARGV[i + 2 * q + 1]
+      if v == '' then del[#del + 1] = f else set[#set + 1] = f; set[#set + 1] = v end
+    end
+    if #set > 0 then redis.call('HSET', key, unpack(set)) end
+    if #del > 0 then redis.call('HDEL', key, unpack(del)) end
+  end
+  redis.call('SADD', KEYS[12], group)
+  i = i + 2 * m
+end
+n = tonumber(ARGV[i])
+local maxlen = ARGV[i + 1]
+i = i + 2
+for _ = 1, n do
+  redis.call('XADD', KEYS[14], 'MAXLEN', '~', maxlen, '*', 's', ARGV[i])
+  i = i + 1
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local minute = tonumber(ARGV[i])
+  local key = base .. 'sm:' .. minute
+  redis.call('HINCRBY', key, 'n', ARGV[i + 1])
+  redis.call('HINCRBY', key, 'r', ARGV[i + 2])
+  local k = tonumber(ARGV[i + 3])
+  i = i + 4
+  for _ = 1, k do
+    redis.call('HINCRBY', key, 'd' .. ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  redis.call('ZADD', KEYS[13], minute, minute)
+end
+
 -- Minute hashes: indexed, and their TTL (as above, with the retention) renewed by every write.
 for m in pairs(minutes) do
   redis.call('ZADD', KEYS[9], m, m)
@@ -225,6 +275,7 @@ if latest and (not before or latest > before) then
   drop(KEYS[8], latest - horizon, base .. 'sec:')
   drop(KEYS[9], latest - retention - 59, base .. 'vps:')
   drop(KEYS[11], overDay, base .. 'rb:')
+  drop(KEYS[13], latest - retention - 59, base .. 'sm:')
 end
 
 local ingest = base .. 'ingest:' .. nowS

@@ -23,6 +23,14 @@
  *   P{T}:rb:<d>:<topic>:<partition>
  *                      hash   ip → encoded robots state of the ip on day d (robots filter; core/robots.ts)
  *   P{T}:idx:rb        zset   "<d>:<topic>:<partition>" → d for every rb key that exists
+ *   P{T}:ss:<topic>:<partition>
+ *                      hash   ip key → "first,last,count" of its open session; "@clock" → the partition's
+ *                             latest event second (stream --sessions; core/live-sessions.ts)
+ *   P{T}:idx:ss        set    "<topic>:<partition>" of every ss key
+ *   P{T}:se            stream ended sessions, field s = "ip,first,last,count" (XADD MAXLEN ~ SESSIONS_KEPT)
+ *   P{T}:sm:<m>        hash   sessions whose last request is in the minute starting at m: n (ended),
+ *                             r (requests), d<duration> → sessions (retention, like vps)
+ *   P{T}:idx:sm        zset   m → m for every sm:<m> key that exists
  * (totals also hold robots, robot-ips, late-robots; vps:<m> also "r<s − m>" → robot visits in second s)
  */
 import type { Redis } from 'ioredis';
@@ -60,6 +68,10 @@ export interface NamespaceKeys {
   vpsIndex: string;
   /** Index of the robots state hashes (rb:<day>:<topic>:<partition>). */
   robotsIndex: string;
+  /** Index of the open-session hashes (ss:<topic>:<partition>), the per-minute session hashes, and the ended sessions. */
+  sessionsIndex: string;
+  sessionMinutesIndex: string;
+  endedSessions: string;
 }
 
 /** Reject samples kept in the namespace (newest first). */
@@ -98,6 +110,9 @@ export function namespaceKeys(prefix: string): NamespaceKeys {
     secIndex: base + 'idx:sec',
     vpsIndex: base + 'idx:vps',
     robotsIndex: base + 'idx:rb',
+    sessionsIndex: base + 'idx:ss',
+    sessionMinutesIndex: base + 'idx:sm',
+    endedSessions: base + 'se',
   };
 }
 
@@ -192,7 +207,9 @@ export interface ResetResult {
 
 const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
-const ROBOTS_LUA = loadLua(import.meta.url, 'stream-state-robots.lua');
+const PARTITION_LUA = loadLua(import.meta.url, 'stream-state-partition.lua');
+/** Ended sessions kept in the capped stream `se` (XADD MAXLEN ~: Redis trims in whole nodes, so a few more). */
+export const SESSIONS_KEPT = 1_000_000;
 
 type ScriptReply = (Buffer | number | null | ScriptReply)[];
 /** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
@@ -200,15 +217,17 @@ type ScriptReply = (Buffer | number | null | ScriptReply)[];
 interface StateScripts {
   findocStreamApply(args: (string | number | Buffer)[]): Promise<number[]>;
   findocStreamTopBuffer(args: (string | number)[]): Promise<ScriptReply>;
-  findocStreamRobots(args: string[]): Promise<[number, string[]]>;
+  findocStreamPartition(args: string[]): Promise<[number, string[], string[]]>;
 }
 
-/** A partition's robots states and the offset they are at (StreamState.loadRobots). */
-export interface PartitionRobots {
+/** A partition's feature state and the offset it is at (StreamState.loadPartition). */
+export interface PartitionState {
   /** The last offset applied (null: none): the states are exactly those after it. */
   stored: number | null;
-  /** ip, encoded state (each starts with its day), of every day still kept. */
+  /** Robots: ip, encoded state (each starts with its day), of every day still kept. */
   states: [string, string][];
+  /** Sessions: the open-session hash, flat (field, value, …). */
+  sessions: string[];
 }
 
 /** The rates in progress are over this many whole wall seconds. */
@@ -230,9 +249,9 @@ export class StreamState {
     this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
     if (!('findocStreamApply' in redis)) {
-      redis.defineCommand('findocStreamApply', { numberOfKeys: 11, lua: APPLY_LUA });
+      redis.defineCommand('findocStreamApply', { numberOfKeys: 14, lua: APPLY_LUA });
       redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
-      redis.defineCommand('findocStreamRobots', { numberOfKeys: 2, lua: ROBOTS_LUA });
+      redis.defineCommand('findocStreamPartition', { numberOfKeys: 2, lua: PARTITION_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
   }
@@ -241,10 +260,19 @@ export class StreamState {
    * Checks that this namespace may count under `filter` (exit 78 otherwise: one namespace never mixes
    * filters; --reset starts it over) and records the retention readers mask with.
    */
-  async prepare(filter: string, retentionSeconds: number): Promise<void> {
-    const stored = await this.redis.hget(this.keys.meta, 'filter');
+  async prepare(filter: string, retentionSeconds: number, sessions: number | null = null): Promise<void> {
+    const [stored, storedSessions, records] = await Promise.all([this.redis.hget(this.keys.meta, 'filter'), this.redis.hget(this.keys.meta, 'sessions'), this.redis.hget(this.keys.totals, 'records')]);
     if (stored !== null && stored !== filter) throw filterMismatch(this.keys.prefix, stored, filter);
-    await this.redis.hset(this.keys.meta, 'retention-s', retentionSeconds);
+    // Sessions must see every record of the namespace with one inactivity: they are kept from the first
+    // record on, or not at all.
+    const has = storedSessions === null ? null : Number(storedSessions);
+    if (has !== sessions && (has !== null || Number(records ?? 0) > 0)) {
+      throw usageError(
+        `the namespace ${this.keys.prefix} ${has === null ? 'has no sessions' : `keeps sessions with --sessions ${has}`}, not ${sessions === null ? 'none' : `--sessions ${sessions}`}`,
+        `run with ${has === null ? 'no --sessions' : `--sessions ${has}`}, or start the namespace over with --reset`,
+      );
+    }
+    await this.redis.hset(this.keys.meta, 'retention-s', retentionSeconds, ...(sessions === null ? [] : ['sessions', sessions]));
   }
 
   /** The last offset applied for a partition, or null when none was. */
@@ -255,13 +283,49 @@ export class StreamState {
 
   /**
    * The last offset applied for a partition and, read in the same atomic step, the partition's robots
-   * states: a process taking the partition over classifies from exactly where the namespace is.
+   * states and open sessions: a process taking the partition over goes on from exactly where the
+   * namespace is.
    */
-  async loadRobots(topic: string, partition: number): Promise<PartitionRobots> {
-    const [stored, flat] = await this.scripts.findocStreamRobots([this.keys.offsets, this.keys.robotsIndex, this.keys.base, `${topic}:${partition}`]);
+  async loadPartition(topic: string, partition: number): Promise<PartitionState> {
+    const [stored, flat, sessions] = await this.scripts.findocStreamPartition([this.keys.offsets, this.keys.robotsIndex, this.keys.base, `${topic}:${partition}`]);
     const states: [string, string][] = [];
     for (let j = 0; j + 1 < flat.length; j += 2) states.push([flat[j], flat[j + 1]]);
-    return { stored: stored < 0 ? null : Number(stored), states };
+    return { stored: stored < 0 ? null : Number(stored), states, sessions };
+  }
+
+  /** Whether the namespace keeps sessions, and their inactivity (meta "sessions"; null: none yet). */
+  async sessionsInactivity(): Promise<number | null> {
+    const v = await this.redis.hget(this.keys.meta, 'sessions');
+    return v === null ? null : Number(v);
+  }
+
+  /** Ended sessions, oldest first ("ip,first,last,count"), in pages of `page`. */
+  async *readEndedSessions(page = 10_000): AsyncGenerator<string> {
+    let start = '-';
+    for (;;) {
+      const entries = (await this.redis.xrange(this.keys.endedSessions, start, '+', 'COUNT', page)) as [string, string[]][];
+      for (const [, fields] of entries) yield fields[1];
+      if (entries.length < page) return;
+      start = '(' + entries[entries.length - 1][0];
+    }
+  }
+
+  /** Open sessions of every partition: ip key, first, last, count. */
+  async readOpenSessions(): Promise<{ key: number; first: number; last: number; count: number }[]> {
+    const out: { key: number; first: number; last: number; count: number }[] = [];
+    for (const group of await this.redis.smembers(this.keys.sessionsIndex)) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(`${this.keys.base}ss:${group}`, cursor, 'COUNT', 5000);
+        cursor = next;
+        for (let j = 0; j + 1 < flat.length; j += 2) {
+          if (flat[j].startsWith('@')) continue;
+          const [first, last, count] = flat[j + 1].split(',').map(Number);
+          out.push({ key: Number(flat[j]), first, last, count });
+        }
+      } while (cursor !== '0');
+    }
+    return out;
   }
 
   /** The robots states of a day (every partition), ip → encoded state. */
@@ -357,6 +421,7 @@ export class StreamState {
     const k = this.keys;
     const args: (string | number | Buffer)[] = [
       k.meta, k.offsets, k.appliedAt, k.totals, k.rejects, k.samples, k.allTime, k.secIndex, k.vpsIndex, k.allCounts, k.robotsIndex,
+      k.sessionsIndex, k.sessionMinutesIndex, k.endedSessions,
       k.base, filter, retentionSeconds, CIK_HORIZON_SECONDS, SAMPLES_KEPT,
       delta.records, delta.visits, delta.filtered, delta.rejected, delta.maxSecond === null ? '' : delta.maxSecond, this.tracked,
     ];
@@ -384,6 +449,18 @@ export class StreamState {
     for (const g of delta.robotStates) {
       args.push(g.key, g.day, g.ips.length);
       for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
+    }
+    args.push(delta.sessionStates.length);
+    for (const g of delta.sessionStates) {
+      args.push(g.key, g.fields.length);
+      for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
+    }
+    args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
+    for (const line of delta.sessionsEnded) args.push(line);
+    args.push(delta.sessionMinutes.length);
+    for (const m of delta.sessionMinutes) {
+      args.push(m.minute, m.ended, m.requests, m.durations.length);
+      for (const [d, n] of m.durations) args.push(d, n);
     }
     let reply: number[];
     try {

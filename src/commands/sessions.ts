@@ -5,22 +5,46 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Command } from '@commander-js/extra-typings';
-import { usageError } from '../core/errors.js';
+import { connectRedis } from '../adapters/redis.js';
+import { StreamState } from '../adapters/stream-state.js';
+import { FindocError, usageError } from '../core/errors.js';
 import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity, type SessionOrder } from '../core/sessions.js';
 import { info } from '../output.js';
+import { writeLiveSessions } from '../sessions/live.js';
 import { run } from '../sessions/run.js';
-import { withExamples } from './context.js';
+import { configOf, withExamples } from './context.js';
 
 export function sessionsCommand() {
   const cmd = new Command('sessions')
     .description('visitor sessions (no gap over --inactivity seconds) from log files, as the edgar-analytics challenge defines them')
-    .argument('<inputs...>', 'log files, folders or s3:// URLs (.csv, .csv.gz, .zip); several days are read in date order')
-    .requiredOption('--inactivity <seconds>', `inactivity period, an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY}`)
+    .argument('[inputs...]', 'log files, folders or s3:// URLs (.csv, .csv.gz, .zip); several days are read in date order')
+    .option('--inactivity <seconds>', `inactivity period, an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (required with inputs)`)
+    .option('--live', 'the sessions findoc stream --sessions keeps in Redis: the ended ones, then the open ones as if the input ended now')
+    .option('--redis-prefix <prefix>', 'with --live: namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--order <order>', 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)', 'expiry')
     .option('--insight', 'the challenge\'s rows: every row with a usable ip, date and time counts; bad lines skipped')
     .option('--out <file>', 'write the sessions to this file instead of stdout')
-    .option('--json', 'NDJSON: ip, first, last, durationSeconds, requests, documents, ciks')
-    .action(async (inputs, opts) => {
+    .option('--json', 'NDJSON: ip, first, last, durationSeconds, requests, documents, ciks (--live: open instead of documents and ciks)')
+    .action(async (inputs, opts, command) => {
+      if (opts.live) {
+        if (inputs.length > 0) throw usageError('--live reads the stream\'s sessions from Redis: give no inputs with it');
+        if (opts.insight || opts.out || opts.inactivity) throw usageError('--live takes --redis-prefix and --json only (the inactivity is the stream\'s --sessions)');
+        const redis = await connectRedis(configOf(command).redis.url);
+        try {
+          const report = await writeLiveSessions(new StreamState(redis, opts.redisPrefix), process.stdout, opts.json === true);
+          if (report === null) {
+            throw new FindocError('FINDOC_BAD_INPUT', `the Redis namespace "${opts.redisPrefix}" keeps no sessions`, {
+              hint: `run findoc stream --sessions SECONDS --redis-prefix ${opts.redisPrefix} (or give the prefix of a stream that does)`,
+            });
+          }
+          info(`sessions --live: ${report.ended} ended and ${report.open} open (inactivity ${report.inactivity} s) in "${opts.redisPrefix}"`);
+        } finally {
+          redis.disconnect();
+        }
+        return;
+      }
+      if (inputs.length === 0) throw usageError('give log files or folders to read (or --live for the stream\'s sessions)');
+      if (opts.inactivity === undefined) throw usageError(`--inactivity is required with inputs: an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds)`);
       const inactivity = parseInactivity(opts.inactivity);
       if (inactivity === null) throw usageError(`--inactivity must be an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds), got "${opts.inactivity}"`);
       if (opts.order !== 'expiry' && opts.order !== 'first') throw usageError(`--order must be expiry or first, got "${opts.order}"`);
@@ -51,5 +75,6 @@ export function sessionsCommand() {
   return withExamples(cmd, [
     'findoc sessions log20170630.csv --inactivity 2',
     'findoc sessions logs/ --inactivity 1800 --insight --out sessionization.txt',
+    'findoc sessions --live --redis-prefix live: --json | jq -c \'select(.open)\'',
   ]);
 }

@@ -4,6 +4,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
 import { usageError } from '../core/errors.js';
+import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity } from '../core/sessions.js';
 import { parseFilter, type VisitFilter } from '../core/filter.js';
 import { LONGEST_WINDOW_SECONDS, isoSecond } from '../core/windows.js';
 import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
@@ -30,6 +31,7 @@ export function streamCommand() {
     .option('--session-timeout <duration>', 'how soon the group gives a crashed member\'s partitions to the others (Kafka allows 6s and more)', '10s')
     .option('--reset', 'delete this namespace\'s keys first (only those under --redis-prefix), then stream')
     .addOption(new Option('--on-lost-state <what>', 'when Redis lost the namespace\'s state while streaming (restarted empty): rebuild it from the earliest offsets Kafka holds, or fail (exit 75)').choices(['rebuild', 'fail'] as const).default('rebuild' as const))
+    .option('--sessions <seconds>', 'also keep visitor sessions live, with this inactivity period (1 to 86400 s; findoc sessions --live reads them)')
     .option('--until-end', 'stop once every record the topic held at start is applied (catch up, then exit)')
     .option('--json', 'print a JSON summary when stopping')
     .addHelpText(
@@ -41,6 +43,8 @@ stored with the counts in one Lua script, and a restarted or rebalanced process 
 Visits older than the latest event minus --retention count in the all-time totals only ("late").
 With --filter robots, each IP's per-day counts live in Redis and change in the same script as the counts
 (the same classification as batch, docs/robots.md); robot visits are counted in total and per second.
+With --sessions N, each IP's open session changes in the same script too; ended sessions go to a capped
+Redis stream (findoc sessions --live), the same sessions findoc sessions finds in the file (docs/sessions.md).
 The Redis key layout is in docs/redis.md. Ctrl-C stops cleanly; a second Ctrl-C exits at once.`,
     )
     .action(async (opts, command) => {
@@ -77,6 +81,7 @@ The Redis key layout is in docs/redis.md. Ctrl-C stops cleanly; a second Ctrl-C 
     'findoc stream --until-end --json    # catch up with the topic, print a summary, exit',
     'findoc stream --filter robots --robots drt --redis-prefix humans:',
     'findoc stream --reset --redis-prefix test:',
+    'findoc stream --sessions 1800 --redis-prefix live:',
   ]);
 }
 
@@ -96,6 +101,7 @@ function streamOptions(opts: {
   reset?: true;
   onLostState: 'rebuild' | 'fail';
   untilEnd?: true;
+  sessions?: string;
   json?: true;
 }): StreamOptions {
   // At least the longest sliding window (1h); whole seconds, as Redis trims by event second.
@@ -114,7 +120,14 @@ function streamOptions(opts: {
     reset: opts.reset === true,
     onLostState: opts.onLostState,
     untilEnd: opts.untilEnd === true,
+    sessions: opts.sessions === undefined ? undefined : sessionsInactivity(opts.sessions),
   };
+}
+
+function sessionsInactivity(text: string): number {
+  const n = parseInactivity(text);
+  if (n === null) throw usageError(`--sessions ${JSON.stringify(text)}: expected whole seconds from ${MIN_INACTIVITY} to ${MAX_INACTIVITY}`);
+  return n;
 }
 
 /** Day mode needs the whole day before the first count: the stream classifies causally only. */

@@ -32,7 +32,8 @@
 import { LogParser } from './log-parser.js';
 import { printableSample, REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
 import type { VisitFilter } from './filter.js';
-import { ipKeyAt, type ChangedIpState, type RobotClassifier } from './robots.js';
+import type { EndedSession, PartitionSessions, SessionChange } from './live-sessions.js';
+import { ipKeyAt, ipOfKey, type ChangedIpState, type RobotClassifier } from './robots.js';
 import { EDGAR_HEADER } from './visit.js';
 
 export type StreamRejectReason = RejectReason | 'empty_record' | 'future_event';
@@ -100,6 +101,13 @@ export interface ParseOptions {
    * records in order, so re-deciding them against a classifier that has moved on would be wrong.
    */
   carried?: { verdicts: Uint8Array; states: readonly ChangedIpState[] };
+  /**
+   * The sessions of the batch's partition (stream --sessions): fed every kept visit in offset order; the
+   * batch takes their changes and the sessions they ended (ParsedBatch.sessionChanges, sessionsEnded).
+   */
+  sessions?: PartitionSessions;
+  /** Instead of `sessions` (trimBatch): what an earlier parse of the whole batch took, ended sessions with their cause records. */
+  carriedSessions?: { changes: readonly SessionChange[]; ended: readonly EndedSession[] };
 }
 
 /** Robot verdict per record (ParsedBatch.robotVerdicts). */
@@ -143,6 +151,9 @@ export interface ParsedBatch extends BatchCounts {
    * (as they are after its last record); null and [] without the robots rule. */
   robotVerdicts: Uint8Array | null;
   robotStates: readonly ChangedIpState[];
+  /** Sessions: the partition's open-session changes (as after the last record) and the sessions the batch's records ended. */
+  sessionChanges: readonly SessionChange[];
+  sessionsEnded: readonly EndedSession[];
   /** What it was parsed from and how, so that trimBatch can parse a tail of it again. */
   source: RecordSet;
   options: ParseOptions;
@@ -208,6 +219,12 @@ export interface BatchDelta extends BatchCounts {
    * batches of a partition override earlier ones).
    */
   robotStates: RobotStateGroup[];
+  /** Sessions: open-session changes per "<topic>:<partition>" (value null: the ip has none any more). */
+  sessionStates: { key: string; fields: string[]; values: (string | null)[] }[];
+  /** Sessions that ended, "ip,first,last,count". */
+  sessionsEnded: string[];
+  /** Per minute of the ended sessions' last request: how many, their requests, durations (s) → sessions. */
+  sessionMinutes: { minute: number; ended: number; requests: number; durations: [number, number][] }[];
   /** The latest event second among the kept and robot visits, or null when there are none. */
   maxSecond: number | null;
 }
@@ -316,8 +333,10 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
       second[visits] = s;
       cik[visits] = batch!.cik[i];
       visits++;
+      options.sessions?.visit(ipKeyAt(batch!, i), s, batch!.lineNumber[i] - 2);
     }
   }
+  const sessionsTaken = options.carriedSessions ?? options.sessions?.drain() ?? { changes: [], ended: [] };
 
   return {
     topic,
@@ -338,6 +357,8 @@ export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBa
     robotSecond: robotSecond.subarray(0, robots),
     robotVerdicts: verdicts,
     robotStates: carried?.states ?? classifier?.drainChanged() ?? [],
+    sessionChanges: sessionsTaken.changes,
+    sessionsEnded: sessionsTaken.ended,
     source,
     options,
   };
@@ -353,7 +374,15 @@ export function trimBatch(batch: ParsedBatch, stored: number | null): ParsedBatc
   if (stored !== null) while (i < offsets.length && offsets[i] <= stored) i++;
   if (i === offsets.length) return null;
   const carried = batch.robotVerdicts === null ? undefined : { verdicts: batch.robotVerdicts.subarray(i), states: batch.robotStates };
-  return parseRecords({ offsets: offsets.subarray(i), values, starts: starts.subarray(i) }, { ...batch.options, follows: stored, robots: undefined, carried });
+  // Sessions ended by the head's records were written by whoever applied the head; the tail's are ours.
+  const carriedSessions =
+    batch.options.sessions || batch.options.carriedSessions
+      ? { changes: batch.sessionChanges, ended: batch.sessionsEnded.filter((e) => e.cause >= i).map((e) => ({ ...e, cause: e.cause - i })) }
+      : undefined;
+  return parseRecords(
+    { offsets: offsets.subarray(i), values, starts: starts.subarray(i) },
+    { ...batch.options, follows: stored, robots: undefined, carried, sessions: undefined, carriedSessions },
+  );
 }
 
 /**
@@ -369,6 +398,10 @@ export class DeltaBuilder {
   private readonly robotsPerSecond = new Map<number, number>();
   /** "<day>:<topic>:<partition>" → ip → encoded state. */
   private readonly states = new Map<string, { day: number; byIp: Map<string, string> }>();
+  /** "<topic>:<partition>" → field → value (null: delete). */
+  private readonly sessionStates = new Map<string, Map<string, string | null>>();
+  private readonly sessionsEnded: string[] = [];
+  private readonly sessionMinutes = new Map<number, { ended: number; requests: number; durations: Map<number, number> }>();
   private readonly counts: BatchCounts = emptyCounts();
   private maxSecond = -Infinity;
 
@@ -413,6 +446,21 @@ export class DeltaBuilder {
       if (!group) this.states.set(key, (group = { day: st.day, byIp: new Map() }));
       group.byIp.set(st.ip, st.encoded);
     }
+    if (b.sessionChanges.length > 0) {
+      let group = this.sessionStates.get(key);
+      if (!group) this.sessionStates.set(key, (group = new Map()));
+      for (const c of b.sessionChanges) group.set(c.field, c.value);
+    }
+    for (const e of b.sessionsEnded) {
+      this.sessionsEnded.push(`${ipOfKey(e.key)},${e.first},${e.last},${e.count}`);
+      const minute = e.last - (e.last % 60);
+      let m = this.sessionMinutes.get(minute);
+      if (!m) this.sessionMinutes.set(minute, (m = { ended: 0, requests: 0, durations: new Map() }));
+      const duration = e.last - e.first + 1;
+      m.ended++;
+      m.requests += e.count;
+      m.durations.set(duration, (m.durations.get(duration) ?? 0) + 1);
+    }
   }
 
   build(): BatchDelta {
@@ -434,6 +482,11 @@ export class DeltaBuilder {
       cikVisits: ciks.map((c) => this.perCik.get(c)!),
       robotSeconds: [...this.robotsPerSecond].sort((a, b) => a[0] - b[0]).map(([second, visits]) => ({ second, visits })),
       robotStates: [...this.states].map(([key, g]) => ({ key, day: g.day, ips: [...g.byIp.keys()], states: [...g.byIp.values()] })),
+      sessionStates: [...this.sessionStates].map(([key, g]) => ({ key, fields: [...g.keys()], values: [...g.values()] })),
+      sessionsEnded: [...this.sessionsEnded],
+      sessionMinutes: [...this.sessionMinutes]
+        .sort((a, b) => a[0] - b[0])
+        .map(([minute, m]) => ({ minute, ended: m.ended, requests: m.requests, durations: [...m.durations].sort((a, b) => a[0] - b[0]) })),
       maxSecond: this.counts.visits + this.counts.robots > 0 ? this.maxSecond : null,
     };
   }

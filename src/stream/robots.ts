@@ -5,7 +5,7 @@
  * Each partition has its own classifier: the Kafka key is the IP, so all of an IP's visits are in one
  * partition, in offset order, and a partition's classification is a function of its records alone. When
  * this process takes a partition (every group join), the classifier is loaded from Redis together with
- * the partition's last applied offset, in one atomic read (StreamState.loadRobots): it starts exactly at
+ * the partition's last applied offset, in one atomic read (StreamState.loadPartition): it starts exactly at
  * the offset the consumer fetches after. From there every visit fetched is classified in order, and each
  * batch carries the states it changed (as they are after its last record), written in the same Lua call
  * as the counts and the offset. Whoever applies a given record — this process, or another one still
@@ -16,7 +16,7 @@
  * Days end in event time: a day's states are dropped (here and in Redis) once the namespace's latest
  * second passes the end of the day plus the retention — by then every later visit of that day is late.
  */
-import type { PartitionRobots } from '../adapters/stream-state.js';
+import type { PartitionState } from '../adapters/stream-state.js';
 import { RobotClassifier, type RobotRule } from '../core/robots.js';
 import { SECONDS_PER_DAY } from '../core/visit.js';
 
@@ -31,19 +31,13 @@ export class LiveRobots {
   constructor(
     readonly rule: RobotRule,
     private readonly retentionSeconds: number,
-    private readonly load: (topic: string, partition: number) => Promise<PartitionRobots>,
   ) {}
 
-  /**
-   * The consumer's storedOffset for a partition it (re)starts: the offset, and a classifier loaded with
-   * the partition's states at exactly that offset.
-   */
-  async storedOffset(topic: string, partition: number): Promise<number | null> {
-    const { stored, states } = await this.load(topic, partition);
+  /** A partition this process (re)starts, with its state as loaded with its offset (StreamState.loadPartition). */
+  start(topic: string, partition: number, loaded: PartitionState): void {
     const classifier = new RobotClassifier(this.rule, { trackChanges: true });
-    for (const [ip, encoded] of states) classifier.load(ip, encoded);
+    for (const [ip, encoded] of loaded.states) classifier.load(ip, encoded);
     this.classifiers.set(`${topic}:${partition}`, classifier);
-    return stored;
   }
 
   /** The classifier of a partition this process started (storedOffset). */

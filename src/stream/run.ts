@@ -15,6 +15,7 @@ import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
 import { DeltaBuilder, addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
 import { LiveRobots } from './robots.js';
+import { LiveSessions } from './sessions.js';
 
 export interface StreamOptions {
   topic: string;
@@ -33,6 +34,8 @@ export interface StreamOptions {
    * rebuild it from the earliest offsets Kafka still holds, or fail (exit 75).
    */
   onLostState: 'rebuild' | 'fail';
+  /** Sessions feature: the inactivity in seconds (stream --sessions), or undefined without it. */
+  sessions?: number;
 }
 
 export interface StreamDeps {
@@ -110,7 +113,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     const r = reset.byKind;
     onInfo(`reset ${reset.prefix}: deleted ${reset.deleted} keys (${r.sec} per-second CIK sets, ${r.vps} visits-per-second hashes, ${r.rb} robots state hashes, ${r.ingest} ingest counters, ${r.state} state keys)`);
   }
-  await state.prepare(o.filter.name, o.retentionSeconds);
+  await state.prepare(o.filter.name, o.retentionSeconds, o.sessions ?? null);
 
   // Fails fast (exit 69) when no broker answers at start; creates the topic like replay does. Once running,
   // the consumer keeps retrying (a broker restart is not a reason to stop).
@@ -119,7 +122,8 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
   });
 
-  const robots = o.filter.robots ? new LiveRobots(o.filter.robots.rule, o.retentionSeconds, (t, p) => state.loadRobots(t, p)) : null;
+  const robots = o.filter.robots ? new LiveRobots(o.filter.robots.rule, o.retentionSeconds) : null;
+  const sessions = o.sessions ? new LiveSessions(o.sessions) : null;
   const run: RunTotals = { ...emptyCounts(), calls: 0, duplicates: 0 };
   const started = performance.now();
   let assigned: number[] = [];
@@ -139,6 +143,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
       maxFutureSeconds: o.maxFutureSeconds,
       lastOffset: b.lastOffset,
       robots: robots?.classifier(b.topic, b.partition),
+      sessions: sessions?.of(b.topic, b.partition),
     });
     g.batches.push(parsed);
     g.delta.add(parsed);
@@ -172,6 +177,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     if (e.type === 'assigned') {
       assigned = e.partitions;
       robots?.assigned(o.topic, e.partitions);
+      sessions?.assigned(o.topic, e.partitions);
       onInfo(`group ${o.group}: assigned partitions ${e.partitions.length ? e.partitions.join(', ') : '(none)'} of ${o.topic}`);
     } else if (e.type === 'skipped') onInfo(`warning: partition ${e.partition}: offsets ${e.from}…${e.to} were deleted by the topic's retention before they were applied; continuing after them`);
     else onInfo(`Kafka: ${e.error}; retrying`);
@@ -194,8 +200,16 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     await runExactlyOnceConsumer(deps.kafka, {
       topic: o.topic,
       groupId: o.group,
-      // With robots, the partition's classifier is loaded with its offset, atomically.
-      storedOffset: robots ? (topic, partition) => robots.storedOffset(topic, partition) : (topic, partition) => state.storedOffset(topic, partition),
+      // With robots or sessions, the partition's state is loaded with its offset, atomically.
+      storedOffset:
+        robots || sessions
+          ? async (topic, partition) => {
+              const loaded = await state.loadPartition(topic, partition);
+              robots?.start(topic, partition, loaded);
+              sessions?.start(topic, partition, loaded);
+              return loaded.stored;
+            }
+          : (topic, partition) => state.storedOffset(topic, partition),
       startAt: o.startAt,
       sessionTimeoutMs: o.sessionTimeoutMs,
       newGroup,
