@@ -73,6 +73,7 @@ complete -c findoc -n '__fish_seen_subcommand_from stream' -l s3-endpoint -r -F 
 complete -c findoc -n '__fish_seen_subcommand_from stream' -l help -s h -d 'display help'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l inactivity -r -F -d 'inactivity period, an integer from 1 to 86400 (required with inputs)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l live -d 'the sessions findoc stream --sessions keeps in Redis: the ended ones, then the open ones as if the input ended now'
+complete -c findoc -n '__fish_seen_subcommand_from sessions' -l follow -d 'with --live: after the ended sessions, print each session as it ends, until Ctrl-C'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l redis-prefix -r -F -d 'with --live: namespace of the stream'\''s Redis keys (as given to findoc stream)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l order -r -F -d 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l insight -d 'the challenge'\''s rows: every row with a usable ip, date and time counts; bad lines skipped'

@@ -179,6 +179,8 @@ export interface StreamProgress {
   prefix: string;
   filter: string | null;
   retentionSeconds: number | null;
+  /** stream --sessions: the inactivity the namespace keeps sessions with (null: none). */
+  sessions: number | null;
   createdAt: string | null;
   updatedAt: string | null;
   latestSecond: number | null;
@@ -299,15 +301,58 @@ export class StreamState {
     return v === null ? null : Number(v);
   }
 
-  /** Ended sessions, oldest first ("ip,first,last,count"), in pages of `page`. */
-  async *readEndedSessions(page = 10_000): AsyncGenerator<string> {
+  /** Ended sessions up to entry `end` (default: all), oldest first ("ip,first,last,count"), in pages of `page`. */
+  async *readEndedSessions(end = '+', page = 10_000): AsyncGenerator<string> {
     let start = '-';
     for (;;) {
-      const entries = (await this.redis.xrange(this.keys.endedSessions, start, '+', 'COUNT', page)) as [string, string[]][];
+      const entries = (await this.redis.xrange(this.keys.endedSessions, start, end, 'COUNT', page)) as [string, string[]][];
       for (const [, fields] of entries) yield fields[1];
       if (entries.length < page) return;
       start = '(' + entries[entries.length - 1][0];
     }
+  }
+
+  /**
+   * Sessions now (stream --sessions): how many are open, and the sessions that ended in the `minutes`
+   * minutes up to the one holding `end` (by their last request): how many, and the durations histogram.
+   */
+  async readSessionStats(end: number, minutes: number): Promise<{ open: number; ended: number; requests: number; durations: [number, number][] }> {
+    const groups = await this.redis.smembers(this.keys.sessionsIndex);
+    const p = this.redis.pipeline();
+    for (const g of groups) {
+      p.hlen(`${this.keys.base}ss:${g}`);
+      p.hexists(`${this.keys.base}ss:${g}`, '@clock');
+    }
+    const last = end - (end % 60);
+    for (let m = last - 60 * (minutes - 1); m <= last; m += 60) p.hgetall(`${this.keys.base}sm:${m}`);
+    const replies = (await p.exec()) ?? [];
+    for (const [e] of replies) if (e) throw e;
+    let open = 0;
+    for (let j = 0; j < groups.length; j++) open += Number(replies[2 * j][1]) - Number(replies[2 * j + 1][1]);
+    let ended = 0;
+    let requests = 0;
+    const durations = new Map<number, number>();
+    for (const r of replies.slice(2 * groups.length)) {
+      const h = r[1] as Record<string, string>;
+      ended += Number(h.n ?? 0);
+      requests += Number(h.r ?? 0);
+      for (const [f, v] of Object.entries(h)) if (f.startsWith('d')) durations.set(Number(f.slice(1)), (durations.get(Number(f.slice(1))) ?? 0) + Number(v));
+    }
+    return { open, ended, requests, durations: [...durations].sort((a, b) => a[0] - b[0]) };
+  }
+
+  /** Ended sessions added after stream entry `after` ('$': from now), waiting up to blockMs: [last id, lines]. */
+  async followEndedSessions(after: string, blockMs: number): Promise<[string, string[]]> {
+    const reply = (await this.redis.xread('COUNT', 10_000, 'BLOCK', blockMs, 'STREAMS', this.keys.endedSessions, after)) as [string, [string, string[]][]][] | null;
+    if (!reply) return [after, []];
+    const entries = reply[0][1];
+    return [entries.length ? entries[entries.length - 1][0] : after, entries.map(([, f]) => f[1])];
+  }
+
+  /** The id of the newest ended-session entry ('0-0' when none). */
+  async lastEndedSessionId(): Promise<string> {
+    const last = (await this.redis.xrevrange(this.keys.endedSessions, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last.length ? last[0][0] : '0-0';
   }
 
   /** Open sessions of every partition: ip key, first, last, count. */
@@ -597,6 +642,7 @@ export class StreamState {
       prefix: k.prefix,
       filter: meta.filter ?? null,
       retentionSeconds: meta['retention-s'] === undefined ? null : Number(meta['retention-s']),
+      sessions: meta.sessions === undefined ? null : Number(meta.sessions),
       createdAt: ms(meta['created-ms']),
       updatedAt: ms(totals['updated-ms']),
       latestSecond,

@@ -10,6 +10,7 @@ import { StreamState } from '../adapters/stream-state.js';
 import { FindocError, usageError } from '../core/errors.js';
 import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity, type SessionOrder } from '../core/sessions.js';
 import { info } from '../output.js';
+import { onShutdown } from '../signals.js';
 import { writeLiveSessions } from '../sessions/live.js';
 import { run } from '../sessions/run.js';
 import { configOf, withExamples } from './context.js';
@@ -20,6 +21,7 @@ export function sessionsCommand() {
     .argument('[inputs...]', 'log files, folders or s3:// URLs (.csv, .csv.gz, .zip); several days are read in date order')
     .option('--inactivity <seconds>', `inactivity period, an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (required with inputs)`)
     .option('--live', 'the sessions findoc stream --sessions keeps in Redis: the ended ones, then the open ones as if the input ended now')
+    .option('--follow', 'with --live: after the ended sessions, print each session as it ends, until Ctrl-C')
     .option('--redis-prefix <prefix>', 'with --live: namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--order <order>', 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)', 'expiry')
     .option('--insight', 'the challenge\'s rows: every row with a usable ip, date and time counts; bad lines skipped')
@@ -28,21 +30,24 @@ export function sessionsCommand() {
     .action(async (inputs, opts, command) => {
       if (opts.live) {
         if (inputs.length > 0) throw usageError('--live reads the stream\'s sessions from Redis: give no inputs with it');
-        if (opts.insight || opts.out || opts.inactivity) throw usageError('--live takes --redis-prefix and --json only (the inactivity is the stream\'s --sessions)');
-        const redis = await connectRedis(configOf(command).redis.url);
+        if (opts.insight || opts.out || opts.inactivity !== undefined) throw usageError('--live takes --redis-prefix and --json only (the inactivity is the stream\'s --sessions)');
+        const redis = await connectRedis(configOf(command).redis.url, opts.follow ? { persistent: true } : {});
+        const shutdown = opts.follow ? onShutdown() : null;
         try {
-          const report = await writeLiveSessions(new StreamState(redis, opts.redisPrefix), process.stdout, opts.json === true);
+          const report = await writeLiveSessions(new StreamState(redis, opts.redisPrefix), process.stdout, opts.json === true, shutdown?.signal);
           if (report === null) {
             throw new FindocError('FINDOC_BAD_INPUT', `the Redis namespace "${opts.redisPrefix}" keeps no sessions`, {
               hint: `run findoc stream --sessions SECONDS --redis-prefix ${opts.redisPrefix} (or give the prefix of a stream that does)`,
             });
           }
-          info(`sessions --live: ${report.ended} ended and ${report.open} open (inactivity ${report.inactivity} s) in "${opts.redisPrefix}"`);
+          info(`sessions --live: ${report.ended} ended${opts.follow ? '' : ` and ${report.open} open`} (inactivity ${report.inactivity} s) in "${opts.redisPrefix}"`);
         } finally {
+          shutdown?.dispose();
           redis.disconnect();
         }
         return;
       }
+      if (opts.follow) throw usageError('--follow goes with --live');
       if (inputs.length === 0) throw usageError('give log files or folders to read (or --live for the stream\'s sessions)');
       if (opts.inactivity === undefined) throw usageError(`--inactivity is required with inputs: an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds)`);
       const inactivity = parseInactivity(opts.inactivity);

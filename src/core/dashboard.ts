@@ -331,6 +331,8 @@ export interface WatchSnapshot {
   setFilter?: string | null;
   /** Human and robot visits of the namespace, when the stream has the robots rule. */
   shares?: { humans: number; robots: number } | null;
+  /** stream --sessions: open sessions now, and the median duration of those ended in the last minutes. */
+  sessions?: SessionsNow | null;
   down: readonly ServiceDown[];
 }
 
@@ -373,6 +375,21 @@ export function spanWords(seconds: number): string {
 }
 
 /** "humans 63.1 % · robots 36.9 %", or null without the robots rule or before any visit. */
+export interface SessionsNow {
+  open: number;
+  /** Sessions that ended in the last `minutes` minutes, and their median duration (s; NaN: none). */
+  ended: number;
+  medianSeconds: number;
+  minutes: number;
+}
+
+/** "sessions 1,204 open · median 2 min 10 s (last 5 min)" — null without sessions. */
+export function sessionsText(s: SessionsNow | null | undefined): string | null {
+  if (!s) return null;
+  const median = Number.isNaN(s.medianSeconds) ? 'none ended' : `median ${formatDuration(s.medianSeconds)}`;
+  return `sessions ${s.open.toLocaleString('en-US')} open · ${median} (last ${s.minutes} min)`;
+}
+
 export function robotShares(shares: { humans: number; robots: number } | null | undefined): string | null {
   if (!shares || shares.humans + shares.robots === 0) return null;
   const robots = (100 * shares.robots) / (shares.humans + shares.robots);
@@ -422,6 +439,8 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal' });
   const shares = robotShares(s.shares);
   if (shares) status.push({ text: shares, tone: 'normal' });
+  const sessions = sessionsText(s.sessions);
+  if (sessions) status.push({ text: sessions, tone: 'normal' });
   const mismatch = filterMismatch(s.streamFilter, s.setFilter);
   status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
 

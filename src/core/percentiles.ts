@@ -124,3 +124,25 @@ function sortColumn(col: Int32Array, n: number): void {
     col[j + 1] = x;
   }
 }
+
+/**
+ * percentile_cont of values given as a histogram ([value, how many] ascending by value), without
+ * expanding it: the same as percentileOfSorted over the expanded values. NaN when it is empty.
+ */
+export function percentileOfHistogram(hist: readonly (readonly [number, number])[], p: number): number {
+  const n = hist.reduce((a, h) => a + h[1], 0);
+  if (n === 0) return NaN;
+  const pos = p * (n - 1);
+  const at = (rank: number): number => {
+    let seen = 0;
+    for (const [v, c] of hist) {
+      seen += c;
+      if (rank < seen) return v;
+    }
+    return hist[hist.length - 1][0];
+  };
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = at(lo);
+  return lo === hi ? a : a + (at(hi) - a) * (pos - lo);
+}

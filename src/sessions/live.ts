@@ -20,8 +20,12 @@ function line(ip: string, first: number, last: number, count: number, json: bool
   return JSON.stringify({ ip, first: formatDateTime(first), last: formatDateTime(last), durationSeconds: last - first + 1, requests: count, open });
 }
 
-/** Writes the namespace's sessions to `out`; null when the namespace keeps none. */
-export async function writeLiveSessions(state: StreamState, out: Writable, json: boolean): Promise<LiveSessionsReport | null> {
+/**
+ * Writes the namespace's sessions to `out`; null when the namespace keeps none. With `follow` (an abort
+ * signal): the ended sessions, then every session as it ends, until the signal (the open ones are not
+ * printed: each is printed when it ends).
+ */
+export async function writeLiveSessions(state: StreamState, out: Writable, json: boolean, follow?: AbortSignal): Promise<LiveSessionsReport | null> {
   const inactivity = await state.sessionsInactivity();
   if (inactivity === null) return null;
   let text = '';
@@ -30,11 +34,27 @@ export async function writeLiveSessions(state: StreamState, out: Writable, json:
     text = '';
   };
   let ended = 0;
-  for await (const s of state.readEndedSessions()) {
+  // With --follow, the backlog ends at the newest entry now, and following starts right after it.
+  let last = follow ? await state.lastEndedSessionId() : '+';
+  for await (const s of state.readEndedSessions(last)) {
     const [ip, first, last, count] = s.split(',');
     text += line(ip, Number(first), Number(last), Number(count), json, false) + '\n';
     ended++;
     if (text.length > 65_536) await flush();
+  }
+  if (follow) {
+    await flush();
+    while (!follow.aborted) {
+      const [next, lines] = await state.followEndedSessions(last, 1000);
+      last = next;
+      for (const s of lines) {
+        const [ip, first, lastSecond, count] = s.split(',');
+        text += line(ip, Number(first), Number(lastSecond), Number(count), json, false) + '\n';
+        ended++;
+      }
+      await flush();
+    }
+    return { inactivity, ended, open: 0 };
   }
   const open = (await state.readOpenSessions()).sort((a, b) => a.first - b.first || a.key - b.key);
   for (const s of open) {

@@ -29,6 +29,7 @@ import type { OffsetReader } from '../adapters/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
 import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
 import { consumerLag } from '../core/lag.js';
+import { percentileOfHistogram } from '../core/percentiles.js';
 import { MEASURE_SECONDS, SECONDS_PER_DAY, type Band } from '../core/temperature.js';
 import type { WatchSource } from './run.js';
 
@@ -46,6 +47,8 @@ export interface SourceOptions {
 
 const TOP = 10;
 const SET_CHECK_MS = 30_000;
+/** stream --sessions: the median session length is over the sessions that ended in these last minutes. */
+const SESSION_MINUTES = 5;
 const UNKNOWN_NAME_RETRY_MS = 60_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -219,6 +222,10 @@ export function createWatchSource(o: SourceOptions): WatchSource {
     snapshot.ingestRate = progress.ingest.visitsPerSecond;
     snapshot.streamFilter = progress.filter;
     snapshot.shares = progress.filter?.includes('robots(') ? { humans: progress.visits, robots: progress.robots } : null;
+    if (progress.sessions !== null && progress.latestSecond !== null) {
+      const st = await state.readSessionStats(progress.latestSecond, SESSION_MINUTES);
+      snapshot.sessions = { open: st.open, ended: st.ended, medianSeconds: percentileOfHistogram(st.durations, 0.5), minutes: SESSION_MINUTES };
+    } else snapshot.sessions = null;
     snapshot.latest = progress.latestSecond;
     snapshot.lastApplyMs = progress.updatedAt === null ? null : Date.parse(progress.updatedAt);
     if (progress.latestSecond === null) {

@@ -14,6 +14,7 @@ import {
   risingFastest,
   temperatureLines,
   topRows,
+  sessionsText,
   type WatchSnapshot,
 } from '../../src/core/dashboard.js';
 import { FindocError } from '../../src/core/errors.js';
@@ -276,6 +277,15 @@ describe('a service that is down is said in the panel it empties (issue 17 item 
   it('recovered: no word of it once the services answer', () => {
     const v = buildView(snapshot({ down: [] }), o);
     assert.doesNotMatch([v.chartTitle, ...v.temperature].join(' '), /unreachable/);
+  });
+});
+
+describe('the view with live sessions', () => {
+  it('the status line says the open sessions and the median length of those ended lately', () => {
+    const v = buildView(snapshot({ sessions: { open: 1204, ended: 300, medianSeconds: 130, minutes: 5 } }), { span: 60, maxPoints: 60, paused: false });
+    assert.ok(v.status.some((p) => p.text === 'sessions 1,204 open · median 2 min 10 s (last 5 min)'), v.status.map((p) => p.text).join(' | '));
+    assert.equal(sessionsText({ open: 3, ended: 0, medianSeconds: NaN, minutes: 5 }), 'sessions 3 open · none ended (last 5 min)');
+    assert.equal(sessionsText(null), null);
   });
 });
 

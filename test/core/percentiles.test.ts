@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BAND_PROBABILITIES, percentile, percentileBands, percentileOfSorted } from '../../src/core/percentiles.js';
+import { BAND_PROBABILITIES, percentile, percentileBands, percentileOfHistogram, percentileOfSorted } from '../../src/core/percentiles.js';
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
@@ -111,5 +111,20 @@ describe('percentile (linear interpolation between closest ranks = percentile_co
     assert.throws(() => percentileBands([Int32Array.of(1, 2), Int32Array.of(1)]), RangeError);
     assert.throws(() => percentileBands([Int32Array.of(1)], [1.5]), RangeError);
     assert.throws(() => percentile([1], -0.1), RangeError);
+  });
+});
+
+describe('percentileOfHistogram', () => {
+  it('equals percentileOfSorted over the expanded values, for random histograms', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 200; round++) {
+      const hist: [number, number][] = [];
+      let v = 0;
+      for (let k = 0, n = 1 + Math.floor(rand() * 6); k < n; k++) hist.push([(v += 1 + Math.floor(rand() * 100)), 1 + Math.floor(rand() * 5)]);
+      const expanded = hist.flatMap(([value, c]) => Array.from({ length: c }, () => value));
+      for (const p of [0, 0.25, 0.5, 0.95, 1]) assert.equal(percentileOfHistogram(hist, p), percentileOfSorted(expanded, p));
+    }
+    assert.ok(Number.isNaN(percentileOfHistogram([], 0.5)));
   });
 });

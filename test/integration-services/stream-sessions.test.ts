@@ -9,7 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -103,6 +104,41 @@ describe('live sessions = file sessions on the real 2003-03-01, through kill -9 
     const rows = json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { requests: number; open: boolean });
     assert.equal(rows.reduce((n, r) => n + r.requests, 0), records, 'every visit in exactly one session');
     assert.ok(rows.some((r) => r.open) && rows.some((r) => !r.open), 'ended and open sessions');
+  });
+
+  it('sessions --live --follow prints the backlog, then each session as it ends; watch-side stats count the open ones', async () => {
+    const before = (await runCli(['sessions', '--live', '--redis-prefix', prefix, '--json'])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { ip: string; open: boolean; requests: number });
+    const open = before.filter((r) => r.open);
+    assert.ok(open.length > 0, 'open sessions left at the end of the day');
+    const stats = await new StreamState(redis, prefix).readSessionStats((await new StreamState(redis, prefix).readProgress()).latestSecond!, 5);
+    assert.equal(stats.open, open.length, 'readSessionStats counts the open sessions');
+
+    const child = spawn(process.execPath, [BIN, 'sessions', '--live', '--follow', '--json', '--redis-prefix', prefix], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const lines = () => out.split('\n').filter(Boolean);
+    await waitFor('the backlog', async () => lines().length >= before.length - open.length);
+    // A visit a day later by each open session's IP: its partition's clock passes the session's end (and
+    // the visit opens a new one).
+    const dir = mkdtempSync(join(tmpdir(), 'findoc-follow-'));
+    try {
+      const header = readFileSync(FILE, 'utf8').split('\n')[0];
+      const rows = open.map((r) => `${r.ip},2003-03-02,00:10:00,500.0,1.0,0000000001-03-000001,-index.htm,200.0,1.0,1.0,0.0,0.0,10.0,0.0,win`);
+      writeFileSync(join(dir, 'log20030302.csv'), [header, ...rows].join('\n') + '\n');
+      const sent = await runCli(['replay', join(dir, 'log20030302.csv'), '--topic', topic, '--keep-time', '--max']);
+      assert.equal(sent.code, 0, sent.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const s = await runCli(['stream', '--topic', topic, '--group', `${prefix}g`, '--redis-prefix', prefix, '--sessions', '30', '--until-end'], {}, { timeoutMs: 60_000 });
+    assert.equal(s.code, 0, s.stderr);
+    await waitFor('the open sessions to end and be followed', async () => lines().length >= before.length);
+    child.kill('SIGINT');
+    await exited;
+    const followed = lines().slice(before.length - open.length).map((l) => JSON.parse(l) as { ip: string; open: boolean; requests: number });
+    assert.deepEqual(followed.map((r) => `${r.ip}/${r.requests}`).sort(), open.map((r) => `${r.ip}/${r.requests}`).sort(), 'each open session printed once it ended');
+    assert.ok(followed.every((r) => !r.open));
   });
 
   it('the namespace keeps one inactivity: --sessions 60 on it exits 64 naming both', async () => {
