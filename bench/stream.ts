@@ -3,7 +3,7 @@
  * Redis and ≥ 30% of kcat's consuming rate, p99 produce → visible in Redis < 1 s at 5,000 visits/s, RSS
  * < 300 MB after 10 M visits).
  *
- *   node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--day-rows N] [--latency-seconds S] [--rate R] [--real] [--robots RULE]
+ *   node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--day-rows N] [--latency-seconds S] [--rate R] [--real] [--robots RULE] [--sessions S]
  *
  * Input: the middle N rows (default 2,000,000; --rss-rows rows for the rss figure) of one day of
  * --day-rows rows (default 17,500,000, a 2017 day) made by `findoc generate` (bench/lib/input.ts, cached
@@ -27,6 +27,8 @@
  *   robots        the same as findoc with `--filter robots --robots RULE` (default drt) over the same topic,
  *                 right after it: records per second against findoc without a filter (issue 14: ≥ 0.8) and
  *                 against kcat (≥ 0.3).
+ *   sessions      the same as findoc with `--sessions S` (default 1800; 0 skips) over the same topic, right
+ *                 after it: visits per second against findoc without it (issue 15: ≥ 0.7).
  *   rss           findoc --filter robots on --rss-rows rows (default 10,000,000; 0 skips): peak RSS.
  *
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
@@ -62,10 +64,11 @@ interface Args {
   dayRows: number;
   real: boolean;
   robots: string;
+  sessions: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, rssRows: 10_000_000, latencySeconds: 20, rate: 5000, dayRows: 17_500_000, real: false, robots: 'drt' };
+  const a: Args = { rows: 2_000_000, rssRows: 10_000_000, latencySeconds: 20, rate: 5000, dayRows: 17_500_000, real: false, robots: 'drt', sessions: 1800 };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--rows') a.rows = Number(argv[++i]);
@@ -75,8 +78,9 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--day-rows') a.dayRows = Number(argv[++i]);
     else if (x === '--real') a.real = true;
     else if (x === '--robots') a.robots = argv[++i];
+    else if (x === '--sessions') a.sessions = Number(argv[++i]);
     else {
-      console.log('usage: node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--day-rows N] [--latency-seconds S] [--rate R] [--real] [--robots RULE]');
+      console.log('usage: node --import tsx bench/stream.ts [--rows N] [--rss-rows N] [--day-rows N] [--latency-seconds S] [--rate R] [--real] [--robots RULE] [--sessions S]');
       process.exit(x === '--help' || x === '-h' ? 0 : 64);
     }
   }
@@ -315,6 +319,9 @@ async function main(): Promise<void> {
     // The robots filter (issue 14) on the same topic, into its own namespace, right after.
     const robotsArgs = ['--filter', 'robots', '--robots', args.robots];
     const sr = await streamUntilEnd(topic, `${topic}-robots:`, robotsArgs);
+    // Live sessions (issue 15) on the same topic, into its own namespace.
+    const ss = args.sessions > 0 ? await streamUntilEnd(topic, `${topic}-sessions:`, ['--sessions', String(args.sessions)]) : null;
+    if (ss && ss.visits !== rows) throw new Error(`findoc stream --sessions applied ${ss.visits} visits, expected ${rows}`);
     const kcat2 = await kcatConsume(topic, rows);
     if (s.visits !== rows) throw new Error(`findoc stream applied ${s.visits} visits, expected ${rows}`);
     if (sr.records !== rows || sr.visits + sr.robots !== rows) throw new Error(`findoc stream --filter robots applied ${sr.records} records (${sr.visits} human + ${sr.robots} robot visits), expected ${rows}`);
@@ -346,6 +353,18 @@ async function main(): Promise<void> {
       target: 'ratio >= 0.8 (and >= 0.3 of kcat)',
       note: `--robots ${args.robots}: ${(100 * sr.robots / rows).toFixed(2)} % robot visits; ${(sr.steadyRate / kcatRate).toFixed(3)} of kcat; peak RSS ${sr.peakRssMiB} MiB`,
     });
+    if (ss) {
+      figures.push({
+        bench: 'stream',
+        metric: 'sessions_visits_per_s',
+        value: ss.steadyRate,
+        unit: 'visits/s',
+        reference: 'stream without sessions',
+        reference_value: s.steadyRate,
+        target: 'ratio >= 0.7',
+        note: `--sessions ${args.sessions}; ${(ss.steadyRate / kcatRate).toFixed(3)} of kcat; peak RSS ${ss.peakRssMiB} MiB`,
+      });
+    }
     figures.push({ bench: 'stream', metric: 'visits_per_s_wall', value: (rows * 1000) / s.wallMs, unit: 'visits/s', reference: 'kcat', reference_value: kcatRate, note: 'start-up and group join included' });
     figures.push({ bench: 'stream', metric: 'peak_rss', value: s.peakRssMiB, unit: 'MiB', target: '< 300', note: `after ${rows} visits` });
 

@@ -78,6 +78,8 @@ complete -c findoc -n '__fish_seen_subcommand_from sessions' -l redis-prefix -r 
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l order -r -F -d 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l insight -d 'the challenge'\''s rows: every row with a usable ip, date and time counts; bad lines skipped'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l out -r -F -d 'write the sessions to this file instead of stdout'
+complete -c findoc -n '__fish_seen_subcommand_from sessions' -l filter -r -F -d 'sessions of the visits the rules keep: robots, crawlers, errors (comma separated; not with --insight)'
+complete -c findoc -n '__fish_seen_subcommand_from sessions' -l robots -r -F -d 'robots rule (turns the robots filter on): drt (default), lm, ryans, or a spec (docs/robots.md); causal mode, as the stream'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l json -d 'NDJSON: ip, first, last, durationSeconds, requests, documents, ciks (--live: open instead of documents and ciks)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l config -r -F -d 'JSON config file (default: ~/.config/findoc/config.json)'
 complete -c findoc -n '__fish_seen_subcommand_from sessions' -l brokers -r -F -d 'Kafka brokers, comma separated (env KAFKA_BROKERS; default 127.0.0.1:9092)'

@@ -8,6 +8,7 @@ import { Command } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
 import { FindocError, usageError } from '../core/errors.js';
+import { parseFilter } from '../core/filter.js';
 import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity, type SessionOrder } from '../core/sessions.js';
 import { info } from '../output.js';
 import { onShutdown } from '../signals.js';
@@ -26,11 +27,13 @@ export function sessionsCommand() {
     .option('--order <order>', 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)', 'expiry')
     .option('--insight', 'the challenge\'s rows: every row with a usable ip, date and time counts; bad lines skipped')
     .option('--out <file>', 'write the sessions to this file instead of stdout')
+    .option('--filter <rules>', 'sessions of the visits the rules keep: robots, crawlers, errors (comma separated; not with --insight)')
+    .option('--robots <rule>', 'robots rule (turns the robots filter on): drt (default), lm, ryans, or a spec (docs/robots.md); causal mode, as the stream')
     .option('--json', 'NDJSON: ip, first, last, durationSeconds, requests, documents, ciks (--live: open instead of documents and ciks)')
     .action(async (inputs, opts, command) => {
       if (opts.live) {
         if (inputs.length > 0) throw usageError('--live reads the stream\'s sessions from Redis: give no inputs with it');
-        if (opts.insight || opts.out || opts.inactivity !== undefined) throw usageError('--live takes --redis-prefix and --json only (the inactivity is the stream\'s --sessions)');
+        if (opts.insight || opts.out || opts.inactivity !== undefined || opts.filter !== undefined || opts.robots !== undefined) throw usageError('--live takes --redis-prefix and --json only (the inactivity is the stream\'s --sessions)');
         const redis = await connectRedis(configOf(command).redis.url, opts.follow ? { persistent: true } : {});
         const shutdown = opts.follow ? onShutdown() : null;
         try {
@@ -53,6 +56,8 @@ export function sessionsCommand() {
       const inactivity = parseInactivity(opts.inactivity);
       if (inactivity === null) throw usageError(`--inactivity must be an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds), got "${opts.inactivity}"`);
       if (opts.order !== 'expiry' && opts.order !== 'first') throw usageError(`--order must be expiry or first, got "${opts.order}"`);
+      const filter = opts.filter !== undefined || opts.robots !== undefined ? parseFilter(opts.filter, false, { rule: opts.robots }) : undefined;
+      if (filter && opts.insight) throw usageError('--insight follows the challenge, every row counts: drop --filter/--robots, or --insight');
       // --out: written beside the target under a temporary name and renamed at the end, so that a run that
       // fails leaves no partial file that looks complete (and an earlier file of that name untouched).
       const partial = opts.out ? `${opts.out}.partial-${process.pid}` : null;
@@ -60,7 +65,7 @@ export function sessionsCommand() {
       let report;
       try {
         report = await run(
-          { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true },
+          { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true, filter },
           { out },
         );
         if (partial) {
@@ -75,7 +80,7 @@ export function sessionsCommand() {
         }
         throw e;
       }
-      info(`sessions: ${report.sessions} from ${report.rows} rows in ${report.files} file(s); ${report.skipped} line(s) skipped`);
+      info(`sessions: ${report.sessions} from ${report.rows} rows in ${report.files} file(s); ${report.skipped} line(s) skipped${filter ? `; ${report.filtered} visits filtered (${filter.name})` : ''}`);
     });
   return withExamples(cmd, [
     'findoc sessions log20170630.csv --inactivity 2',

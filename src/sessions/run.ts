@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { badInput } from '../core/errors.js';
+import { filterOf, type VisitFilter } from '../core/filter.js';
 import { openSource, readVisits, resolveSources, type ObjectStore } from '../core/log-input.js';
 import { Sessionizer, formatDateTime, sessionLine, type Session, type SessionOrder } from '../core/sessions.js';
 
@@ -16,6 +17,8 @@ export interface SessionsOptions {
   order: SessionOrder;
   insight: boolean;
   json: boolean;
+  /** Default mode only: sessions of the visits the filter keeps (robots: causal, as the stream). */
+  filter?: VisitFilter;
 }
 
 export interface SessionsDeps {
@@ -28,6 +31,8 @@ export interface SessionsReport {
   rows: number;
   sessions: number;
   skipped: number;
+  /** Visits the filter dropped (in no session). */
+  filtered: number;
 }
 
 /** Buffers output lines and writes them in blocks, waiting when the destination is full. */
@@ -60,7 +65,7 @@ function jsonLine(s: Session): string {
 
 export async function run(options: SessionsOptions, deps: SessionsDeps): Promise<SessionsReport> {
   const sink = new LineSink(deps.out);
-  const report: SessionsReport = { files: 0, rows: 0, sessions: 0, skipped: 0 };
+  const report: SessionsReport = { files: 0, rows: 0, sessions: 0, skipped: 0, filtered: 0 };
   const sessionizer = new Sessionizer(
     options.inactivity,
     options.order,
@@ -85,11 +90,19 @@ async function readDefault(options: SessionsOptions, deps: SessionsDeps, sz: Ses
       if (r.bytes === 0) throw badInput(`${r.source.name}: the file is empty (0 bytes), not a log`, 'check the download');
     },
   });
+  // One pass of the filter over every visit in file order: the robots classifier sees them all, as in
+  // batch and the stream, and a dropped visit is in no session.
+  const filter = options.filter ?? filterOf([]);
+  const pass = filter.rules.length > 0 ? filter.start() : null;
   let next = await visits.next();
   while (!next.done) {
     const b = next.value;
     const { accession, extention } = b.layout.index;
     for (let i = 0; i < b.length; i++) {
+      if (pass !== null && !pass.keep(b, i)) {
+        report.filtered++;
+        continue;
+      }
       if (options.json) sz.add(b.ip(i), b.second[i] as number, b.field(i, accession) + b.field(i, extention), b.cik[i]);
       else sz.add(b.ip(i), b.second[i] as number);
     }
