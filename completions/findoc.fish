@@ -41,6 +41,7 @@ complete -c findoc -n '__fish_seen_subcommand_from replay' -l keep-time -d 'send
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l limit -r -F -d 'stop after n visits'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l start-at -r -F -d 'skip the visits before this time of the first day'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l strict -d 'stop at the first rejected row (exit 65) instead of counting it'
+complete -c findoc -n '__fish_seen_subcommand_from replay' -l retry-for -r -F -d 'how long to keep retrying while Kafka is away (broker restarting, leaders moving) before giving up with exit 75, e.g. 30s, 5m'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l json -d 'print the summary as one JSON document'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l config -r -F -d 'JSON config file (default: ~/.config/findoc/config.json)'
 complete -c findoc -n '__fish_seen_subcommand_from replay' -l brokers -r -F -d 'Kafka brokers, comma separated (env KAFKA_BROKERS; default 127.0.0.1:9092)'

@@ -35,8 +35,9 @@
  *   counts as success.
  * - At most one request is in flight (per broker: one request carries every partition it leads), so
  *   batches of a partition reach the log in the order they were built, and a retry resends the very same
- *   bytes. Retriable failures (leader moved, timeouts, broken connection) are retried with capped
- *   exponential backoff and jitter after refreshing the leaders; anything else stops replay.
+ *   bytes. Retriable failures (leader moved, timeouts, broken connection, a broker killed and restarted)
+ *   are retried with capped exponential backoff and jitter after refreshing the leaders, for up to
+ *   retryForMs (replay --retry-for; then exit 75 with the acknowledged count); anything else stops replay.
  * - Key = ip, partition = Java's default partitioner (murmur2), so one ip's visits stay in order on one
  *   partition, as any other Kafka client would place them.
  *
@@ -45,7 +46,9 @@
 import { ConnectionPool, Producer, Writer, createAPI, produceV7, type Broker, type ClusterMetadata, type Connection } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { FindocError } from '../core/errors.js';
-import { kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
+import { brokerAddress, kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
+import { SETTING_NAMES } from '../core/config.js';
+import { durationWords } from '../core/durations.js';
 import {
   DEFAULT_MAX_BATCH_BYTES,
   PRODUCE_API_KEY,
@@ -64,12 +67,18 @@ export interface VisitProducerOptions {
   maxBufferedBytes?: number;
   /** How long the broker may wait for replicas before answering (Produce timeout_ms). */
   requestTimeoutMs?: number;
-  /** Attempts per request for retriable failures (default 8: ~15 s of backoff in all). */
-  retries?: number;
+  /**
+   * How long a request keeps being retried while the failures are retriable (replay --retry-for, default
+   * 2 minutes): a broker restarting, leaders moving, connections refused. Then the producer gives up with
+   * exit 75 (FINDOC_TEMPORARY) saying how many records were acknowledged.
+   */
+  retryForMs?: number;
   connectTimeoutMs?: number;
 }
 
 export const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** replay --retry-for's default: how long a broker may be away before replay gives up (exit 75). */
+export const DEFAULT_RETRY_FOR_MS = 120_000;
 const TOPIC_AUTHORIZATION_FAILED = 29;
 const SEQUENCE_WRAP = 2 ** 31;
 
@@ -125,7 +134,7 @@ export class KafkaVisitProducer {
       maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
       maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-      retries: options.retries ?? 8,
+      retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     };
     const connection = kafkaConnectionOptions(settings, opts.connectTimeoutMs);
@@ -214,14 +223,22 @@ export class KafkaVisitProducer {
     if (this.failure) throw this.failure;
   }
 
-  /** Sends the batches to their leaders until each is acknowledged, retrying what can be retried. */
+  /**
+   * Sends the batches to their leaders until each is acknowledged, retrying what can be retried for up to
+   * retryForMs from the first failure. A retry resends the very same bytes (same producer id, epoch and
+   * sequence numbers) on a new connection after refreshing the leaders, so a batch the broker wrote before
+   * it went away is answered DUPLICATE_SEQUENCE_NUMBER and counted once.
+   */
   private async deliver(batches: PartitionBatch[]): Promise<void> {
     let pending = batches;
     let lastError: unknown = null;
+    let failingSince = 0;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) {
-        if (attempt > this.options.retries) throw this.giveUp(lastError);
-        await sleep(backoffMs(attempt));
+        if (failingSince === 0) failingSince = Date.now();
+        const left = failingSince + this.options.retryForMs - Date.now();
+        if (left <= 0) throw this.giveUp(lastError);
+        await sleep(Math.min(left, backoffMs(attempt)));
         try {
           this.metadata = await this.client.metadata({ topics: [this.topic], forceUpdate: true });
         } catch (e) {
@@ -273,8 +290,21 @@ export class KafkaVisitProducer {
     return producePartitions(await this.pool.get(broker), this.topic, group, this.options.requestTimeoutMs);
   }
 
+  /** Exit 75: the broker stayed away (or kept refusing) for retryForMs; says what reached the topic. */
   private giveUp(cause: unknown): FindocError {
-    return kafkaUnavailable(this.settings, cause ?? new Error('no answer'));
+    const reason = cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer';
+    const address = brokerAddress(this.settings);
+    return new FindocError(
+      'FINDOC_TEMPORARY',
+      `Kafka at ${address}: gave up after ${durationWords(this.options.retryForMs, 'ms')} (--retry-for): ${this.ackedRecords.toLocaleString('en-US')} visits acknowledged (last error: ${reason})`,
+      {
+        service: 'Kafka',
+        address,
+        setting: SETTING_NAMES.kafka,
+        hint: `the acknowledged visits are in ${this.topic}, each once; check the broker (or ${SETTING_NAMES.kafka}), then replay the rest (--start-at) or allow a longer --retry-for`,
+      },
+      { cause },
+    );
   }
 }
 
@@ -317,9 +347,9 @@ function refused(topic: string, partition: number, code: number): FindocError {
   });
 }
 
-/** Capped exponential backoff with full jitter: 100 ms, 200 ms, … up to 3 s. */
+/** Capped exponential backoff with full jitter: 100 ms, 200 ms, … up to 1 s (a restarted broker is used within a second). */
 function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(3000, 100 * 2 ** (attempt - 1));
+  return Math.random() * Math.min(1000, 100 * 2 ** (attempt - 1));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
 import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
 import { ObjectStore } from '../adapters/s3.js';
+import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
 import { type Pace } from '../core/pacing.js';
@@ -36,6 +37,7 @@ export function replayCommand() {
     .option('--limit <n>', 'stop after n visits')
     .option('--start-at <HH:MM:SS>', 'skip the visits before this time of the first day')
     .option('--strict', 'stop at the first rejected row (exit 65) instead of counting it')
+    .option('--retry-for <duration>', 'how long to keep retrying while Kafka is away (broker restarting, leaders moving) before giving up with exit 75, e.g. 30s, 5m', '2m')
     .option('--json', 'print the summary as one JSON document')
     .addHelpText(
       'after',
@@ -50,7 +52,10 @@ Rejected rows are never sent; they are counted and reported. Ctrl-C stops cleanl
 flushed and the summary says how many visits reached the topic. See docs/pipeline.md, "Replay".
 
 Exit codes: 0 done (or stopped by Ctrl-C / --limit); 64 bad flags; 65 a rejected row with --strict, or an
-unreadable file; 69 Kafka (or S3) unreachable.`,
+unreadable file; 69 Kafka (or S3) unreachable at start; 75 Kafka went away for longer than --retry-for
+(the message says how many visits were acknowledged: those are in the topic, each once).
+A broker that restarts within --retry-for costs nothing: replay waits, resends the unacknowledged batches
+with the same idempotent sequence numbers, and the topic holds every visit exactly once.`,
     )
     .action(async (inputs, opts, command) => {
       const config = configOf(command);
@@ -58,11 +63,12 @@ unreadable file; 69 Kafka (or S3) unreachable.`,
       const partitions = parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS);
       const limit = opts.limit === undefined ? undefined : parseInteger('--limit', opts.limit, 1, Number.MAX_SAFE_INTEGER);
       const startAt = opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt, '--start-at');
+      const retryForMs = parseDuration(opts.retryFor, { flag: '--retry-for', unit: 'ms', bare: 's', min: 0, max: MAX_DURATION_SECONDS * 1000 });
       const store = inputs.some((i) => i.startsWith('s3://')) ? new ObjectStore(config.s3) : undefined;
 
       const kafka = createKafka(config.kafka);
       await withAdmin(kafka, config.kafka, (admin) => ensureTopic(admin, opts.topic, partitions));
-      const producer = await KafkaVisitProducer.open(config.kafka, opts.topic);
+      const producer = await KafkaVisitProducer.open(config.kafka, opts.topic, { retryForMs });
       const progress = new Progress();
       const shutdown = onShutdown();
       let summary: ReplaySummary;
