@@ -58,7 +58,14 @@ async function createTopic(topic: string): Promise<void> {
   const admin = kafkajs().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+    // LogAppendTime: --keep-time stamps the records with 2003, and the broker expires an idempotent
+    // producer's state by its records' timestamps (producer.id.expiration.ms, 1 day, against CreateTime):
+    // after a restart it would no longer know the producer and write a retried batch twice. Append-time
+    // stamps keep the state; the stream reads the event time from the value, never the timestamp.
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 4, replicationFactor: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -74,6 +81,7 @@ async function readTopic(topic: string): Promise<{ values: string[]; offsets: nu
   const want = new Map(ends.map((p) => [p.partition, Number(p.high)]));
   const offsets = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   const values: string[] = [];
+  const where: string[] = [];
   const done = new Map<number, boolean>([...want].map(([p, high]) => [p, high === 0]));
   const consumer = kafka.consumer({ groupId: uniqueName('fault-reader'), maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
@@ -86,6 +94,7 @@ async function readTopic(topic: string): Promise<{ values: string[]; offsets: nu
       for (const m of batch.messages) {
         if (Number(m.offset) >= want.get(batch.partition)!) continue;
         values.push(m.value!.toString('latin1'));
+        where.push(`${batch.partition}@${m.offset}`);
         if (Number(m.offset) === want.get(batch.partition)! - 1) done.set(batch.partition, true);
       }
       if ([...done.values()].every(Boolean)) finished();
@@ -96,6 +105,13 @@ async function readTopic(topic: string): Promise<{ values: string[]; offsets: nu
     await Promise.race([allRead, timeout]);
   } finally {
     await consumer.disconnect();
+  }
+  if (process.env.FINDOC_DEBUG_DUPES) {
+    const seen = new Map<string, string>();
+    values.forEach((v, i) => {
+      if (seen.has(v)) console.error(`DUPE ${seen.get(v)} and ${where[i]}: ${v}`);
+      else seen.set(v, where[i]);
+    });
   }
   return { values, offsets };
 }
@@ -153,7 +169,8 @@ describe('fault suite: Kafka broker killed -9 under replay and stream', () => {
     for (const p of prefixes) await new StreamState(redis, p).reset().catch(() => undefined);
     redis.disconnect();
     await broker?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir && !process.env.FINDOC_DEBUG_DUPES) rmSync(dir, { recursive: true, force: true });
+    else console.error(`kept ${dir}`);
   });
 
   it('replay: the broker killed for 10 s mid-way; replay resumes, exit 0, every row in the topic exactly once', async () => {
@@ -236,6 +253,10 @@ describe('fault suite: Kafka broker killed -9 under replay and stream', () => {
       await new Promise((r) => setTimeout(r, 1500));
       stream.child.kill('SIGTERM');
       assert.equal(await stream.exited, 0, stream.stderr());
+      // The topic first (replay's side), then the namespace (the stream's): a mismatch says which one.
+      const { values, offsets } = await readTopic(topic);
+      assert.equal(offsets, LINES.length, `the topic holds one record per row (end offsets); replay: ${replay.stderr()}`);
+      assert.deepEqual(values.sort(), [...LINES].sort(), 'the topic holds each row once');
       const p = await state.readProgress();
       assert.deepEqual([p.records, p.visits, p.rejected], [LINES.length, LINES.length, 0], stream.stderr());
       const want = perSecond();

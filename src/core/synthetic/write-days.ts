@@ -167,8 +167,11 @@ async function writeDay(options: GenerateDaysOptions, dayIndex: number, signal: 
       await Promise.all([produce, upload]);
     } catch (e) {
       body.destroy(e as Error);
-      await Promise.allSettled([produce, upload]);
-      throw e;
+      const [made, sent] = await Promise.allSettled([produce, upload]);
+      // The upload's failure is the cause (S3 went away: exit 69 naming it); the pipeline then only sees its
+      // destination torn down (AbortError). Ctrl-C aborts the pipeline first, and that error stays.
+      if (sent.status === 'rejected' && !signal.aborted) throw sent.reason;
+      throw made.status === 'rejected' ? made.reason : e;
     }
   }
   return {
