@@ -121,33 +121,49 @@ export function robotsFilterName(rule: RobotRule, mode: RobotsMode): string {
 }
 
 // ── IP keys ──────────────────────────────────────────────────────────────────────────────────────────────
-// The parser only lets through ips of the form o1.o2.o3.xyz (octets ≤ 255, three lowercase letters), so an
-// ip maps exactly onto an integer below 2^24 · 26^3 ≈ 2.9e11 < 2^53: a Map keyed by number, read straight
-// from the batch's bytes, with no string per visit.
+// The parser only lets through ips of the form o1.o2.o3.xyz (octets of 1 to 3 digits, ≤ 255, three lowercase
+// letters), so an ip maps exactly onto an integer: a Map keyed by number, read straight from the batch's
+// bytes, with no string per visit. The key is one-to-one on the ip as written: besides the octets' values
+// and the letters (below 2^24 · 26^3 ≈ 2.9e11) it holds each octet's leading zeros (0 to 2, so "01.2.3.abc"
+// and "1.2.3.abc" stay two visitors), 27 forms in all: below 8e12 < 2^53. Logged ips have no leading zeros
+// (form 0), whose keys are the octets and letters alone.
 
 const LETTERS = 26 * 26 * 26;
+const CANONICAL = 256 * 256 * 256 * LETTERS;
 
 /** The numeric key of an ip string; NaN when it is not of the logged form. */
 export function ipKey(ip: string): number {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.([a-z]{3})$/.exec(ip);
   if (!m) return NaN;
-  const o = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (o.some((x) => x > 255)) return NaN;
+  let key = 0;
+  let form = 0;
+  for (const digits of [m[1], m[2], m[3]]) {
+    const v = Number(digits);
+    if (v > 255) return NaN;
+    key = key * 256 + v;
+    form = form * 3 + (digits.length - String(v).length);
+  }
   const l = m[4];
   const letters = (l.charCodeAt(0) - 97) * 676 + (l.charCodeAt(1) - 97) * 26 + (l.charCodeAt(2) - 97);
-  return ((o[0] * 256 + o[1]) * 256 + o[2]) * LETTERS + letters;
+  return form * CANONICAL + key * LETTERS + letters;
 }
 
 /** The ip string of a numeric key (inverse of ipKey). */
 export function ipOfKey(key: number): string {
-  const letters = key % LETTERS;
-  let rest = (key - letters) / LETTERS;
-  const o3 = rest % 256;
-  rest = (rest - o3) / 256;
-  const o2 = rest % 256;
-  const o1 = (rest - o2) / 256;
+  const canonical = key % CANONICAL;
+  let form = (key - canonical) / CANONICAL;
+  const letters = canonical % LETTERS;
+  let rest = (canonical - letters) / LETTERS;
+  const octets: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const v = rest % 256;
+    rest = (rest - v) / 256;
+    const zeros = form % 3;
+    form = (form - zeros) / 3;
+    octets.unshift('0'.repeat(zeros) + String(v));
+  }
   const l = String.fromCharCode(97 + Math.floor(letters / 676), 97 + (Math.floor(letters / 26) % 26), 97 + (letters % 26));
-  return `${o1}.${o2}.${o3}.${l}`;
+  return `${octets[0]}.${octets[1]}.${octets[2]}.${l}`;
 }
 
 /** The numeric key of visit i's ip, read from the batch's bytes (the parser has validated the form). */
@@ -158,6 +174,8 @@ export function ipKeyAt(batch: VisitBatch, i: number): number {
   const end = batch.fieldStart[k + 1] - 1;
   let key = 0;
   for (let octet = 0; octet < 3; octet++) {
+    // A leading zero (an octet of two or more digits starting with 0) is rare: the string path keeps it exact.
+    if (buf[p] === 0x30 && buf[p + 1] !== 0x2e) return ipKey(batch.ip(i));
     let v = 0;
     let c = buf[p++];
     while (c !== 0x2e) {

@@ -11,9 +11,14 @@
  * (a request moves its session to the tail in O(1)), so expiring is popping from the head.
  */
 
+import { ipOfKey } from './robots.js';
+
 export type SessionOrder = 'expiry' | 'first';
 
 export interface Session {
+  /** What add() was given for the visitor: the ip itself, or its numeric form (robots.ts ipKey). */
+  key: string | number;
+  /** The ip as logged; set from a numeric key when the session is emitted. */
   ip: string;
   /** Unix seconds of the first and last requests. */
   first: number;
@@ -39,7 +44,7 @@ export function parseInactivity(text: string): number | null {
 }
 
 export class Sessionizer {
-  private readonly open = new Map<string, Session>();
+  private readonly open = new Map<string | number, Session>();
   private head: Session | null = null;
   private tail: Session | null = null;
   private now = -Infinity;
@@ -57,20 +62,24 @@ export class Sessionizer {
     return this.open.size;
   }
 
-  /** One request. document and cik matter only when details are kept. */
-  add(ip: string, second: number, document?: string, cik?: number): void {
+  /**
+   * One request of the visitor `key`: its ip, or the ip's numeric form (robots.ts ipKey, read from a
+   * parsed batch without decoding a string; 0.5 s of 2.1 s CPU on a 2 M-row day went to the strings and a
+   * string-keyed Map). document and cik matter only when details are kept.
+   */
+  add(key: string | number, second: number, document?: string, cik?: number): void {
     if (second > this.now) {
       this.now = second;
       if (this.head !== null && this.head.last + this.inactivity < second) this.expire(second);
     }
-    let s = this.open.get(ip);
+    let s = this.open.get(key);
     if (s === undefined) {
-      s = { ip, first: second, last: second, count: 1, seq: this.seq++, documents: null, ciks: null, prev: null, next: null };
+      s = { key, ip: typeof key === 'string' ? key : '', first: second, last: second, count: 1, seq: this.seq++, documents: null, ciks: null, prev: null, next: null };
       if (this.keepDetails) {
         s.documents = new Set();
         s.ciks = new Set();
       }
-      this.open.set(ip, s);
+      this.open.set(key, s);
     } else {
       s.count++;
       if (second > s.last) s.last = second;
@@ -88,7 +97,7 @@ export class Sessionizer {
     this.head = this.tail = null;
     this.open.clear();
     all.sort(byFirst);
-    for (const s of all) this.emit(s);
+    for (const s of all) this.emitOne(s);
   }
 
   private expire(t: number): void {
@@ -96,15 +105,20 @@ export class Sessionizer {
     let s = this.head;
     while (s !== null && s.last + this.inactivity < t) {
       found.push(s);
-      this.open.delete(s.ip);
+      this.open.delete(s.key);
       s = s.next;
     }
     this.head = s;
     if (s === null) this.tail = null;
     else s.prev = null;
     if (found.length > 1) found.sort(this.order === 'expiry' ? byExpiry : byFirst);
-    for (const f of found) this.emit(f);
+    for (const f of found) this.emitOne(f);
     found.length = 0;
+  }
+
+  private emitOne(s: Session): void {
+    if (typeof s.key === 'number') s.ip = ipOfKey(s.key);
+    this.emit(s);
   }
 
   private unlink(s: Session): void {

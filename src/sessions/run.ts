@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { badInput } from '../core/errors.js';
 import { filterOf, type VisitFilter } from '../core/filter.js';
+import { ipKeyAt } from '../core/robots.js';
 import { openSource, readVisits, resolveSources, type ObjectStore } from '../core/log-input.js';
 import { Sessionizer, formatDateTime, sessionLine, type Session, type SessionOrder } from '../core/sessions.js';
 
@@ -103,8 +104,8 @@ async function readDefault(options: SessionsOptions, deps: SessionsDeps, sz: Ses
         report.filtered++;
         continue;
       }
-      if (options.json) sz.add(b.ip(i), b.second[i] as number, b.field(i, accession) + b.field(i, extention), b.cik[i]);
-      else sz.add(b.ip(i), b.second[i] as number);
+      if (options.json) sz.add(ipKeyAt(b, i), b.second[i] as number, b.field(i, accession) + b.field(i, extention), b.cik[i]);
+      else sz.add(ipKeyAt(b, i), b.second[i] as number);
     }
     sink.flush();
     if (sink.pending) await sink.pending;

@@ -179,9 +179,17 @@ describe('robots: ip keys and encoded state', () => {
     for (const ip of ['0.0.0.aaa', '255.255.255.zzz', '101.81.133.jja', '1.2.3.abc']) assert.equal(ipOfKey(ipKey(ip)), ip);
     assert.notEqual(ipKey('1.2.3.abc'), ipKey('1.2.3.abd'));
     assert.ok(Number.isNaN(ipKey('1.2.3.4')));
+    // One-to-one on the ip as written: leading zeros make another visitor, and come back as written.
+    const forms = ['1.2.3.abc', '01.2.3.abc', '001.2.3.abc', '1.02.3.abc', '1.2.003.abc', '00.00.00.aaa', '0.0.0.aaa', '099.255.010.zzz'];
+    assert.equal(new Set(forms.map(ipKey)).size, forms.length);
+    for (const ip of forms) assert.equal(ipOfKey(ipKey(ip)), ip);
+    assert.ok(Number.isSafeInteger(ipKey('255.255.255.zzz') + ipKey('000.000.000.zzz')));
     const parser = new LogParser({ source: { name: 't.csv', date: '2017-06-30' } });
     const b = parser.push(Buffer.from(`${EDGAR_HEADER}\n101.81.133.jja,2017-06-30,00:00:00,0.0,1.0,a,-index.htm,200.0,10.0,1.0,0.0,0.0,9.0,0.0,\n`)) ?? parser.end();
     assert.equal(ipKeyAt(b!, 0), ipKey('101.81.133.jja'));
+    const z = new LogParser({ source: { name: 't.csv', date: '2017-06-30' } });
+    const zb = z.push(Buffer.from(`${EDGAR_HEADER}\n101.081.0.jja,2017-06-30,00:00:00,0.0,1.0,a,-index.htm,200.0,10.0,1.0,0.0,0.0,9.0,0.0,\n`)) ?? z.end();
+    assert.equal(ipOfKey(ipKeyAt(zb!, 0)), '101.081.0.jja');
   });
   it('encode/decode round trip, human and robot, and bad text is refused', () => {
     const c = new RobotClassifier(parseRobotRule('ryans'), { trackChanges: true });
