@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import { Command } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
-import { FindocError, usageError } from '../core/errors.js';
+import { FindocError, interrupted, usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity, type SessionOrder } from '../core/sessions.js';
 import { info } from '../output.js';
@@ -61,12 +61,13 @@ export function sessionsCommand() {
       // --out: written beside the target under a temporary name and renamed at the end, so that a run that
       // fails leaves no partial file that looks complete (and an earlier file of that name untouched).
       const partial = opts.out ? `${opts.out}.partial-${process.pid}` : null;
+      const shutdown = onShutdown();
       const out = partial ? createWriteStream(partial) : process.stdout;
       let report;
       try {
         report = await run(
           { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true, filter },
-          { out },
+          { out, signal: shutdown.signal },
         );
         if (partial) {
           out.end();
@@ -77,8 +78,11 @@ export function sessionsCommand() {
         if (partial) {
           out.destroy();
           rmSync(partial, { force: true });
+          if (e instanceof FindocError && e.code === 'FINDOC_INTERRUPTED') throw interrupted(`interrupted: ${opts.out} was not written`);
         }
         throw e;
+      } finally {
+        shutdown.dispose();
       }
       info(`sessions: ${report.sessions} from ${report.rows} rows in ${report.files} file(s); ${report.skipped} line(s) skipped${filter ? `; ${report.filtered} visits filtered (${filter.name})` : ''}`);
     });

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { badInput } from '../core/errors.js';
+import { badInput, interrupted } from '../core/errors.js';
 import { filterOf, type VisitFilter } from '../core/filter.js';
 import { ipKeyAt } from '../core/robots.js';
 import { openSource, readVisits, resolveSources, type ObjectStore } from '../core/log-input.js';
@@ -25,6 +25,12 @@ export interface SessionsOptions {
 export interface SessionsDeps {
   out: Writable;
   store?: ObjectStore;
+  /** Aborted by Ctrl-C/SIGTERM: reading stops at the next chunk and run() throws FINDOC_INTERRUPTED. */
+  signal?: AbortSignal;
+}
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interrupted('interrupted: the sessions after the last one written were not written');
 }
 
 export interface SessionsReport {
@@ -109,6 +115,7 @@ async function readDefault(options: SessionsOptions, deps: SessionsDeps, sz: Ses
     }
     sink.flush();
     if (sink.pending) await sink.pending;
+    stopIfAborted(deps.signal);
     next = await visits.next();
   }
   report.files = next.value.files;
@@ -129,6 +136,7 @@ async function readInsight(options: SessionsOptions, deps: SessionsDeps, sz: Ses
         reader.push(chunk as Buffer);
         sink.flush();
         if (sink.pending) await sink.pending;
+        stopIfAborted(deps.signal);
       }
     } finally {
       stream.destroy();
