@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROWS=${BENCH_ROWS:-2000000}   # rows of a day (parse, replay, stream, batch)
 DAYS=${BENCH_DAYS:-4}         # days of batch
-all=(parse generate download replay stream batch robots)
+all=(parse generate download replay stream batch robots sessions)
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
@@ -29,6 +29,7 @@ declare -A ARGS=(
   [stream]="--rows $ROWS"
   [batch]="--days $DAYS --rows $ROWS --runs 2"
   [robots]="--rows $ROWS --runs 2"
+  [sessions]="--rows $((ROWS * 35 / 4)) --runs 2"
 )
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
