@@ -76,6 +76,8 @@ export function sessionsCommand() {
         }
       } catch (e) {
         if (partial) {
+          // A write may still be in flight: its failure on the destroyed stream is moot, the file goes.
+          out.on('error', () => undefined);
           out.destroy();
           rmSync(partial, { force: true });
           if (e instanceof FindocError && e.code === 'FINDOC_INTERRUPTED') throw interrupted(`interrupted: ${opts.out} was not written`);
