@@ -31,6 +31,7 @@
  * sides' results are compared: visits per day, and the bands (max |Δ|).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readLogs } from './lib/duckdb-logs.js';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,11 +198,10 @@ async function main(): Promise<void> {
     const duck = await DuckDBInstance.create(':memory:');
     const conn = await duck.connect();
     const threads = (await conn.runAndReadAll(`SELECT current_setting('threads') AS t`)).getRowObjects()[0].t;
-    const columns = `{'ip':'VARCHAR','date':'VARCHAR','time':'VARCHAR','zone':'VARCHAR','cik':'VARCHAR','accession':'VARCHAR','extention':'VARCHAR','code':'VARCHAR','size':'VARCHAR','idx':'VARCHAR','norefer':'VARCHAR','noagent':'VARCHAR','find':'VARCHAR','crawler':'VARCHAR','browser':'VARCHAR'}`;
     const query = (glob: string) => `
       WITH v AS (
         SELECT date AS day, CAST(substr(time, 1, 2) AS INT) * 3600 + CAST(substr(time, 4, 2) AS INT) * 60 + CAST(substr(time, 7, 2) AS INT) AS s
-          FROM read_csv('${glob}', header = true, auto_detect = false, delim = ',', quote = '', escape = '', columns = ${columns})
+          FROM ${readLogs(glob)}
          WHERE regexp_full_match(cik, '[0-9]+(\\.0+)?')),
       c AS (SELECT day, s, count(*) AS n FROM v GROUP BY day, s),
       grid AS (SELECT d.day, r.range AS s FROM (SELECT DISTINCT day FROM c) d CROSS JOIN range(86400) r),
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     const duckCsv = await duckRun(join(csvDir, '*.csv'));
     const duckGz = args.s3 ? await duckRun(join(gzDir, '*.csv.gz')) : null;
     const perDay = (await conn.runAndReadAll(`
-      SELECT date AS day, count(*) AS n FROM read_csv('${join(csvDir, '*.csv')}', header = true, auto_detect = false, delim = ',', quote = '', escape = '', columns = ${columns})
+      SELECT date AS day, count(*) AS n FROM ${readLogs(join(csvDir, '*.csv'))}
        WHERE regexp_full_match(cik, '[0-9]+(\\.0+)?') GROUP BY day ORDER BY day`)).getRowObjects();
     conn.closeSync();
     duck.closeSync();

@@ -12,6 +12,7 @@
  * machine). The two must agree: the number of sessions and of requests in them, else the bench fails.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readLogs } from './lib/duckdb-logs.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generatedDays } from './lib/input.js';
@@ -26,7 +27,6 @@ for (let i = 2; i < process.argv.length; i += 2) {
 }
 const BIN = fileURLToPath(new URL('../bin/findoc', import.meta.url));
 
-const COLUMNS = `{'ip':'VARCHAR','date':'VARCHAR','time':'VARCHAR','zone':'VARCHAR','cik':'VARCHAR','accession':'VARCHAR','extention':'VARCHAR','code':'VARCHAR','size':'VARCHAR','idx':'VARCHAR','norefer':'VARCHAR','noagent':'VARCHAR','find':'VARCHAR','crawler':'VARCHAR','browser':'VARCHAR'}`;
 
 /** Sessions by window functions: lag over ip ordered by time, a new session where the gap is over the period. */
 async function duckSessions(file: string, inactivity: number): Promise<{ sessions: number; requests: number; ms: number }> {
@@ -34,7 +34,7 @@ async function duckSessions(file: string, inactivity: number): Promise<{ session
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
   try {
-    await conn.run(`CREATE TABLE logs AS SELECT * FROM read_csv('${file.replaceAll("'", "''")}', header = true, auto_detect = false, delim = ',', quote = '', escape = '', columns = ${COLUMNS})`);
+    await conn.run(`CREATE TABLE logs AS SELECT * FROM ${readLogs(file)}`);
     const row = (
       await conn.runAndReadAll(`
         WITH v AS (SELECT rowid AS rn, ip, epoch(CAST(date || ' ' || time AS TIMESTAMP)) AS t FROM logs),

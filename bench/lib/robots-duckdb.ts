@@ -16,6 +16,7 @@
  * top 20 CIKs.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readLogs } from './duckdb-logs.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,6 @@ export interface ReferenceDay {
   humanTop: { cik: number; visits: number }[];
 }
 
-const COLUMNS = `{'ip':'VARCHAR','date':'VARCHAR','time':'VARCHAR','zone':'VARCHAR','cik':'VARCHAR','accession':'VARCHAR','extention':'VARCHAR','code':'VARCHAR','size':'VARCHAR','idx':'VARCHAR','norefer':'VARCHAR','noagent':'VARCHAR','find':'VARCHAR','crawler':'VARCHAR','browser':'VARCHAR'}`;
 
 /**
  * The classification over table `logs` (see the header) as CTEs ending in r(day, s, ip, robot), one row per
@@ -87,7 +87,7 @@ export async function robotsReference(file: string, limits: ReferenceLimits, mod
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
   try {
-    await conn.run(`CREATE TABLE logs AS SELECT * FROM read_csv('${csv.replaceAll("'", "''")}', header = true, auto_detect = false, delim = ',', quote = '', escape = '', columns = ${COLUMNS})`);
+    await conn.run(`CREATE TABLE logs AS SELECT * FROM ${readLogs(csv)}`);
     await conn.run(`CREATE TABLE classified AS ${robotsCtes(limits, mode)} SELECT * FROM r`);
     const rows = (
       await conn.runAndReadAll(
