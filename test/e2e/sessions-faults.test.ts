@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, runCli } from '../helpers/cli.js';
-import { readSample } from '../helpers/edgar-days.js';
+import { readSample, withGarbage } from '../helpers/edgar-days.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'findoc-sessions-faults-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,22 +59,9 @@ describe('findoc sessions: bad bytes', () => {
   it('garbage lines are skipped and counted; the sessions are those of the clean rows (default and --insight)', async () => {
     const clean = readSample('log20030301.csv');
     const lines = clean.split('\n').filter((l) => l !== '');
-    const garbage = [
-      Buffer.from([0x00, 0x00, 0xff, 0xfe, 0x00, 0x2c, 0xff, 0x0a]),
-      Buffer.concat([Buffer.from('1.2.3.abc,2003-03-01,00:00:0'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(',x\n')]),
-      Buffer.from('caf\xe9,na\xefve,\xff\xfe\n', 'latin1'),
-    ];
-    const at = [1, Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3)];
-    const parts: Buffer[] = [];
-    lines.forEach((l, i) => {
-      const g = at.indexOf(i);
-      if (g >= 0) parts.push(garbage[g]);
-      parts.push(Buffer.from(i % 4 === 1 ? `${l}\r\n` : `${l}\n`, 'latin1'));
-    });
-    parts.push(Buffer.alloc(10 * 1024 * 1024, 0x41)); // 10 MB, no newline
     const d = join(dir, 'bad');
     mkdirSync(d);
-    writeFileSync(join(d, 'log20030301.csv'), Buffer.concat(parts));
+    writeFileSync(join(d, 'log20030301.csv'), withGarbage(lines, '2003-03-01'));
 
     for (const inactivity of [30, 1800]) {
       const expected = referenceSessions(clean, inactivity);

@@ -64,3 +64,25 @@ export function independentCounts(text: string): { counts: Int32Array; visits: n
   }
   return { counts, visits, badCik };
 }
+
+/**
+ * A day file of real rows with binary garbage among them: a NUL/0xFF line, invalid UTF-8 (on `date`) and
+ * latin-1 bytes at a third and two thirds, CRLF on every 4th row, and a 10 MB last line without a newline.
+ * The garbage makes 4 rejects for the shared parser (the 10 MB line included).
+ */
+export function withGarbage(lines: string[], date: string): Buffer {
+  const garbage = [
+    Buffer.from([0x00, 0x00, 0xff, 0xfe, 0x00, 0x2c, 0xff, 0x0a]),
+    Buffer.concat([Buffer.from(`1.2.3.abc,${date},00:00:0`), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(',x\n')]),
+    Buffer.from('caf\xe9,na\xefve,\xff\xfe\n', 'latin1'),
+  ];
+  const at = [1, Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3)];
+  const parts: Buffer[] = [];
+  lines.forEach((l, i) => {
+    const g = at.indexOf(i);
+    if (g >= 0) parts.push(garbage[g]);
+    parts.push(Buffer.from(i % 4 === 1 ? `${l}\r\n` : `${l}\n`, 'latin1'));
+  });
+  parts.push(Buffer.alloc(10 * 1024 * 1024, 0x41));
+  return Buffer.concat(parts);
+}

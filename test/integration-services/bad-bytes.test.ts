@@ -17,7 +17,7 @@ import { connectPostgres, migrate } from '../../src/adapters/postgres.js';
 import { ObjectStore } from '../../src/adapters/s3.js';
 import { failureCode, runBatch } from '../../src/batch/run.js';
 import { parseFilter } from '../../src/core/filter.js';
-import { REAL, gz, independentCounts, readSample, redate } from '../helpers/edgar-days.js';
+import { REAL, gz, independentCounts, readSample, redate, withGarbage } from '../helpers/edgar-days.js';
 import { stackConfig, uniqueSchema } from '../helpers/services.js';
 
 const config = stackConfig();
@@ -50,24 +50,9 @@ describe('batch over bad bytes (issue 17 item 1)', () => {
   it('a day with NUL/0xFF, invalid UTF-8, latin-1, mixed CRLF and a 10 MB line succeeds with exact counts', async () => {
     const clean = redate(readSample('log20030301.csv'), '2003-04-10', { every: 3, offset: 0 });
     const lines = clean.split('\n').filter((l) => l !== '');
-    // CRLF on every 4th row, LF elsewhere.
-    const rows = lines.map((l, i) => Buffer.from(i % 4 === 1 ? `${l}\r\n` : `${l}\n`, 'latin1'));
-    const garbage = [
-      Buffer.from([0x00, 0x00, 0xff, 0xfe, 0x00, 0x2c, 0xff, 0x0a]),
-      Buffer.concat([Buffer.from('1.2.3.abc,2003-04-10,00:00:0'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(',x\n')]),
-      Buffer.from('caf\xe9,na\xefve,\xff\xfe\n', 'latin1'),
-    ];
-    const at = [1, Math.floor(rows.length / 3), Math.floor((2 * rows.length) / 3)];
-    const parts: Buffer[] = [];
-    rows.forEach((r, i) => {
-      const g = at.indexOf(i);
-      if (g >= 0) parts.push(garbage[g]);
-      parts.push(r);
-    });
-    parts.push(Buffer.alloc(10 * 1024 * 1024, 0x41)); // 10 MB, no newline
     const d = join(dir, 'day');
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'log20030410.csv'), Buffer.concat(parts));
+    writeFileSync(join(d, 'log20030410.csv'), withGarbage(lines, '2003-04-10'));
 
     const notices: string[] = [];
     const r = await runBatch(
