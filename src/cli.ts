@@ -17,8 +17,9 @@ import { sessionsCommand } from './commands/sessions.js';
 import { robotsCommand } from './commands/robots.js';
 import { topCommand } from './commands/top.js';
 import { watchCommand } from './commands/watch.js';
-import { ERROR_CODES, OUTCOME_CODES, isFindocError } from './core/errors.js';
+import { ERROR_CODES, EXIT_CODE_MEANINGS, OUTCOME_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
+import { helpAt, helpConfiguration, helpWidth, wrapHelp } from './help.js';
 import { paint } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,15 +34,15 @@ export function buildProgram() {
     .addOption(new Option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL or PG*; default postgres://127.0.0.1:5432/findoc)'))
     .addOption(new Option('--s3-endpoint <url>', 'S3 endpoint (env AWS_ENDPOINT_URL_S3; default http://127.0.0.1:9000, the local stack)'))
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText(
       'after',
       `
 Pipeline:  download → S3 → replay → Kafka → stream → Redis → watch / top
-                         S3 → batch → PostgreSQL (percentile bands) → watch / bands
+                      S3 → batch → PostgreSQL (bands) → watch / bands
 
 Connection settings: defaults (the local stack) < config file < environment < flags.
-Exit codes: 0 ok, 64 usage, 65 bad input (--strict), 69 service unavailable, 75 retry later, 78 config.
+
+Exit codes: ${EXIT_CODE_MEANINGS.map((e) => `${e.code} ${e.label}`).join(', ')}.
 
 Examples:
   $ npm run stack:up && findoc doctor
@@ -62,15 +63,29 @@ Examples:
   program.addCommand(bandsCommand());
   program.addCommand(watchCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
+  addHelpCommand(program as unknown as import('commander').Command);
 
   // Usage errors exit 64, as sysexits.h says (commander's default is 1). addCommand() does not copy
   // settings to subcommands, so apply them to the whole tree.
-  const configure = (c: import('commander').Command) => {
-    c.exitOverride().showHelpAfterError('(run with --help for usage)');
-    c.commands.forEach(configure);
+  const configure = (c: import('commander').Command, root: boolean) => {
+    c.exitOverride()
+      .showHelpAfterError('(run with --help for usage)')
+      .configureHelp({ ...helpConfiguration(), showGlobalOptions: root })
+      .configureOutput({ writeOut: (text) => process.stdout.write(wrapHelp(text, helpWidth())) });
+    c.commands.forEach((sub) => configure(sub, false));
   };
-  configure(program as unknown as import('commander').Command);
+  configure(program as unknown as import('commander').Command, true);
   return program;
+}
+
+/** `findoc help [COMMAND...]`, down to subcommands (`findoc help companies sync`). */
+function addHelpCommand(program: import('commander').Command): void {
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('display help for a command (findoc help companies sync)')
+    .argument('[command...]', 'the command, and its subcommand')
+    .action((path: string[]) => helpAt(program, path).help());
 }
 
 function exitCodeForCommander(e: CommanderError): number {
@@ -79,11 +94,26 @@ function exitCodeForCommander(e: CommanderError): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  stopOnClosedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (e) {
     process.exitCode = report(e);
+  }
+}
+
+/**
+ * A reader that went away (`findoc generate --out - | head`) stops the command at once, with no success
+ * line, and exit 141 as SIGPIPE would give: the pipeline's usual outcome, and no "generated …" for output
+ * nobody read. (Node ignores SIGPIPE, so without this the write fails with EPIPE.)
+ */
+function stopOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(ERROR_CODES.FINDOC_BROKEN_PIPE);
+      throw e;
+    });
   }
 }
 

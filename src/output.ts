@@ -27,13 +27,31 @@ export function printJsonLine(value: unknown): void {
   process.stdout.write(redactText(JSON.stringify(value)) + '\n');
 }
 
+/** A number as tables print it: 1234, 1,234, 0.75, -3, 12.5 %, 3.1 MiB. */
+const NUMERIC = /^-?[\d,]*\.?\d+(?: ?%| (?:B|KiB|MiB|GiB|TiB))?$/;
+
+/** A table on stdout: compact, numbers aligned right (a column is numeric when every filled cell is). */
 export function printTable(head: string[], rows: (string | number)[][]): void {
+  const numeric = head.map((_, c) => {
+    const cells = rows.map((r) => r[c]).filter((v) => v !== '' && v !== undefined);
+    return cells.length > 0 && cells.every((v) => typeof v === 'number' || NUMERIC.test(v));
+  });
   const table = new Table({
     head,
+    colAligns: numeric.map((n) => (n ? 'right' : 'left')),
     style: { head: useColour() ? ['cyan'] : [], border: useColour() ? ['grey'] : [] },
   });
   for (const r of rows) table.push(r.map(String));
-  process.stdout.write(table.toString() + '\n');
+  process.stdout.write(compact(table.toString()) + '\n');
+}
+
+/** Keeps the line under the header and drops the ones between rows: ten rows take 14 lines, not 23. */
+function compact(drawn: string): string {
+  let separators = 0;
+  return drawn
+    .split('\n')
+    .filter((line) => !line.replace(/\x1b\[[\d;]*m/g, '').startsWith('├') || separators++ === 0)
+    .join('\n');
 }
 
 /** A diagnostic line on stderr. */

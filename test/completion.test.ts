@@ -43,6 +43,29 @@ describe('shell completions', () => {
     assert.equal(complete(`findoc --brokers x:1 doctor --ti`), '--timeout');
   });
 
+  it('a flag with choices completes them, and `completion` completes the shells (bash, fish, zsh)', () => {
+    const tree = program();
+    const bashScript = completionScript(tree, 'bash');
+    const fishScript = completionScript(tree, 'fish');
+    // Every option declared with choices, in every command, completes exactly those choices.
+    let checked = 0;
+    for (const path of commandPaths(tree)) {
+      const cmd = path.reduce((c: Command, name) => c.commands.find((x) => x.name() === name)!, tree);
+      for (const o of cmd.options.filter((x) => x.argChoices && x.long)) {
+        const line = ['findoc', ...path, o.long!].join(' ');
+        assert.deepEqual(bashComplete(bashScript, `${line} ''`).sort(), [...o.argChoices!].sort(), `bash: ${line}`);
+        assert.deepEqual(fishComplete(fishScript, `${line} `).sort(), [...o.argChoices!].sort(), `fish: ${line}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 4, `options with choices were checked (${checked})`);
+    assert.deepEqual(bashComplete(bashScript, `findoc completion ''`).filter((w) => !w.startsWith('-')).sort(), ['bash', 'fish', 'zsh']);
+    assert.deepEqual(fishComplete(fishScript, 'findoc completion ').filter((w) => !w.startsWith('-')).sort(), ['bash', 'fish', 'zsh']);
+    assert.match(completionScript(tree, 'zsh'), /^_findoc_completion\(\) \{[\s\S]*?'1:completion:\(bash zsh fish\)'/m);
+    // A valued flag without choices still completes file names (bash: compgen -f).
+    assert.match(bashScript, /compgen -f -- "\$cur"/);
+  });
+
   it('zsh and fish accept their scripts', () => {
     execFileSync(shell('zsh'), ['-n', '-c', completionScript(program(), 'zsh')]);
     execFileSync(shell('fish'), ['--no-execute', '-c', completionScript(program(), 'fish')]);

@@ -16,15 +16,34 @@ export const ERROR_CODES = {
   FINDOC_CONFIG: 78,
   /** Stopped by Ctrl-C / SIGTERM before the end (128 + SIGINT, as shells expect). */
   FINDOC_INTERRUPTED: 130,
+  /** stdout was closed by its reader (`findoc … | head`): stopped at once, as SIGPIPE would (128 + 13). */
+  FINDOC_BROKEN_PIPE: 141,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
+ * What each exit code means: a short label for `--help`, a sentence for the README's table
+ * (test/core/errors.test.ts keeps the README in step with this list). 0 is success; the others are ERROR_CODES.
+ */
+export const EXIT_CODE_MEANINGS: readonly { code: number; label: string; meaning: string }[] = [
+  { code: 0, label: 'ok', meaning: 'done' },
+  { code: ERROR_CODES.FINDOC_NOT_FOUND, label: 'not found', meaning: 'a lookup found nothing (`companies show`), as grep does' },
+  { code: ERROR_CODES.FINDOC_USAGE, label: 'usage', meaning: 'a bad flag or value; nothing was done' },
+  { code: ERROR_CODES.FINDOC_BAD_INPUT, label: 'bad input', meaning: 'bad input data: `--strict` rejects, a corrupt file, a missing day' },
+  { code: ERROR_CODES.FINDOC_SERVICE_UNAVAILABLE, label: 'service unavailable', meaning: 'a service is unavailable; the message names the service, the address and the setting' },
+  { code: ERROR_CODES.FINDOC_INTERNAL, label: 'internal error', meaning: 'a bug in findoc; the stack is printed' },
+  { code: ERROR_CODES.FINDOC_TEMPORARY, label: 'retry later', meaning: 'a temporary failure (a lease held, retries used up); worth running again' },
+  { code: ERROR_CODES.FINDOC_CONFIG, label: 'config', meaning: 'a configuration error; the message names the setting' },
+  { code: ERROR_CODES.FINDOC_INTERRUPTED, label: 'interrupted', meaning: 'stopped by Ctrl-C, SIGTERM or SIGHUP, after the clean summary' },
+  { code: ERROR_CODES.FINDOC_BROKEN_PIPE, label: 'output closed', meaning: 'stdout was closed by its reader (`| head`): stopped at once, as SIGPIPE would' },
+];
+
+/**
  * Codes that tell how a run ended rather than that something failed: the CLI prints their message as a
  * plain line, without the red "findoc:" of a failure, and exits with their code.
  */
-export const OUTCOME_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FINDOC_NOT_FOUND', 'FINDOC_INTERRUPTED']);
+export const OUTCOME_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FINDOC_NOT_FOUND', 'FINDOC_INTERRUPTED', 'FINDOC_BROKEN_PIPE']);
 
 export interface FindocErrorDetails {
   /** Which external service failed, e.g. "Kafka". */

@@ -13,7 +13,23 @@ describe('errors map to sysexits codes', () => {
       FINDOC_TEMPORARY: 75,
       FINDOC_CONFIG: 78,
       FINDOC_INTERRUPTED: 130,
+      FINDOC_BROKEN_PIPE: 141,
     });
+  });
+
+  it("the README's table of exit codes is the list in errors.ts, row for row", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { EXIT_CODE_MEANINGS } = await import('../../src/core/errors.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = /<!-- exit-codes:begin -->\n([\s\S]*?)<!-- exit-codes:end -->/.exec(readme);
+    assert.ok(table, 'README.md has the exit-codes table between its markers');
+    const rows = table[1].split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => {
+      const [, code, meaning] = /^\| (\d+) \| (.*) \|$/.exec(l)!;
+      return { code: Number(code), meaning: meaning.replaceAll('\\|', '|') };
+    });
+    assert.deepEqual(rows, EXIT_CODE_MEANINGS.map(({ code, meaning }) => ({ code, meaning })));
+    // Every code findoc can exit with is in the list, once.
+    assert.deepEqual(rows.map((r) => r.code).sort((a, b) => a - b), [0, ...Object.values(ERROR_CODES)].sort((a, b) => a - b));
   });
 
   it('a service-unavailable error names the service, the address and the setting, and keeps its cause', () => {
@@ -36,7 +52,7 @@ describe('outcome codes (interrupted, not found)', () => {
     assert.equal(i.exitCode, 130); // 128 + SIGINT(2), as shells report it
     const n = notFound('no company "x" among 3 stored');
     assert.equal(n.exitCode, 1);
-    assert.deepEqual([...OUTCOME_CODES].sort(), ['FINDOC_INTERRUPTED', 'FINDOC_NOT_FOUND']);
+    assert.deepEqual([...OUTCOME_CODES].sort(), ['FINDOC_BROKEN_PIPE', 'FINDOC_INTERRUPTED', 'FINDOC_NOT_FOUND']);
     // Every exit code is distinct, so the exit code alone names the kind of ending.
     const codes = Object.values(ERROR_CODES);
     assert.equal(new Set(codes).size, codes.length);

@@ -74,8 +74,8 @@ describe('findoc bands', () => {
     const r = await runCli(['bands', '--from', '00:00:00', '--to', '00:00:01'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /second\s+│\s+time\s+│\s+p25\s+│\s+p50\s+│\s+p75\s+│\s+p95/);
-    assert.match(r.stdout, /│ 0\s+│ 00:00:00 │ 0\.75\s+│ 2\s+│ 4\.75\s+│ 8\.95\s+│/);
-    assert.match(r.stdout, /│ 1\s+│ 00:00:01 │ 0\s+│ 0\s+│ 0\s+│ 0\s+│/);
+    // Numbers aligned right, one line per row.
+    assert.match(r.stdout, /│\s+0 │ 00:00:00 │\s+0\.75 │\s+2 │\s+4\.75 │\s+8\.95 │\n│\s+1 │ 00:00:01 │\s+0 │\s+0 │\s+0 │\s+0 │/);
     assert.match(r.stderr, /set default: 4 days, filter all/);
   });
 

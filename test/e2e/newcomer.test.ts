@@ -1,0 +1,66 @@
+/**
+ * Tried as a new user would (issue 18): the usual mistakes and habits, run through the built CLI, asserting
+ * the exit code and the words of each answer.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { BIN, runCli } from '../helpers/cli.js';
+
+/** Every command path of the tree, from `findoc help`'s own listing down (e.g. companies sync). */
+async function commandPaths(): Promise<string[][]> {
+  const { buildProgram } = await import('../../src/cli.js');
+  const walk = (c: import('commander').Command, prefix: string[]): string[][] =>
+    c.commands.flatMap((x) => [[...prefix, x.name()], ...walk(x, [...prefix, x.name()])]);
+  return walk(buildProgram() as unknown as import('commander').Command, []);
+}
+
+describe('a closed stdout (| head)', () => {
+  it('generate --out - | head stops at once: exit 141 as SIGPIPE, and no "generated" line', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" generate --date 2017-06-01 --rows-per-day 2000000 --out - | head -c 2000 > /dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    assert.match(r.stderr, /exit=141/, r.stderr);
+    assert.doesNotMatch(r.stderr, /generated/);
+  });
+
+  it('--help | head -1 is not an error either (exit 0 or 141, no stack)', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" replay --help | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    assert.match(r.stderr, /exit=(0|141)\b/, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|at .*\.js/);
+    assert.match(r.stdout, /^Usage: findoc replay/);
+  });
+});
+
+describe('--help reads at 80 columns', () => {
+  it('every command and subcommand: no line over 80 columns but examples, defaults typed and shown once', async () => {
+    for (const path of await commandPaths()) {
+      const r = await runCli([...path, '--help']);
+      assert.equal(r.code, 0, `${path.join(' ')}: ${r.stderr}`);
+      const long = r.stdout.split('\n').filter((l) => l.length > 80 && !/^\s+\$ /.test(l));
+      assert.deepEqual(long, [], `findoc ${path.join(' ')} --help`);
+      assert.doesNotMatch(r.stdout, /default: "[\d.]+"/, `findoc ${path.join(' ')} --help: a number shown as a string`);
+      assert.doesNotMatch(r.stdout, /default: \[\]/, `findoc ${path.join(' ')} --help: an empty default shown`);
+      for (const item of r.stdout.split(/\n(?=  -)/)) {
+        assert.ok((item.match(/\bdefault:/g) ?? []).length <= 1, `two defaults in: ${item}`);
+      }
+    }
+  });
+
+  it('findoc help companies sync shows the subcommand, and help of an unknown command is exit 64', async () => {
+    const sync = await runCli(['help', 'companies', 'sync']);
+    assert.equal(sync.code, 0, sync.stderr);
+    assert.match(sync.stdout, /^Usage: findoc companies sync/);
+    const none = await runCli(['help', 'companies', 'nosuch']);
+    assert.equal(none.code, 64);
+    assert.match(none.stderr, /no command "companies nosuch"/);
+    assert.match(none.stderr, /sync/);
+  });
+
+  it('the exit codes in findoc --help are the ones the README lists', async () => {
+    const help = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+    for (const code of [0, 1, 64, 65, 69, 70, 75, 78, 130, 141]) assert.match(help.replace(/\n/g, ' '), new RegExp(`\\b${code} [a-z]`), `exit ${code}`);
+  });
+});
