@@ -14,6 +14,7 @@ import pg from 'pg';
 import { SETTING_NAMES } from '../core/config.js';
 import { FindocError, configError, serviceUnavailable } from '../core/errors.js';
 import { hostPort, redactText } from '../core/redact.js';
+import { isRefusedSetting } from '../core/service-errors.js';
 
 export interface PostgresOptions {
   schema?: string;
@@ -29,8 +30,19 @@ export function postgresAddress(url: string): string {
   return hostPort(url, 5432);
 }
 
+/**
+ * A connection that failed: exit 69 when PostgreSQL is down or unreachable; exit 78 when it answered and
+ * refused the settings (no such database, no such role, a wrong password), naming the setting to change.
+ */
 export function postgresUnavailable(url: string, e: unknown): FindocError {
   const message = redactText(String((e as Error)?.message ?? e));
+  const refused = isRefusedSetting(e);
+  if (refused !== null) {
+    const where = `PostgreSQL at ${postgresAddress(url)}`;
+    return refused === 'database'
+      ? configError(`${where}: ${message}`, SETTING_NAMES.postgres, `create it (createdb -h ${postgresAddress(url).replace(/:\d+$/, '')} NAME), or name an existing one in ${SETTING_NAMES.postgres}`)
+      : configError(`${where} refused the login: ${message}`, SETTING_NAMES.postgres, `check the user and password in ${SETTING_NAMES.postgres} (or PGUSER/PGPASSWORD)`);
+  }
   return serviceUnavailable('PostgreSQL', postgresAddress(url), SETTING_NAMES.postgres, new Error(message));
 }
 

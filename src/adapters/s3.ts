@@ -26,9 +26,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTING_NAMES, type S3Settings } from '../core/config.js';
-import { FindocError, serviceUnavailable } from '../core/errors.js';
-import { hostPort } from '../core/redact.js';
-import { isUnreachable } from '../core/service-errors.js';
+import { FindocError, configError, serviceUnavailable } from '../core/errors.js';
+import { hostPort, redactText } from '../core/redact.js';
+import { isRefusedSetting, isUnreachable } from '../core/service-errors.js';
 
 export interface ObjectInfo {
   key: string;
@@ -56,6 +56,8 @@ function isBrokenRead(e: unknown): boolean {
 /** The multipart part size: 16 MiB keeps memory bounded (queueSize parts in flight) and a 2.6 GB day under 10,000 parts. */
 const PART_SIZE = 16 * 1024 * 1024;
 
+const S3_CREDENTIALS = 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or s3.accessKeyId and s3.secretAccessKey in the config file)';
+
 export class ObjectStore {
   readonly client: S3Client;
   readonly address: string;
@@ -79,6 +81,13 @@ export class ObjectStore {
 
   /** Maps connection failures to exit 69 naming the endpoint; S3 errors keep their code. */
   private fail(e: unknown, what: string): never {
+    if (isRefusedSetting(e) === 'credentials') {
+      throw configError(
+        `S3 at ${this.address}: ${what} failed: ${(e as Error).name} (${redactText((e as Error).message)})`,
+        S3_CREDENTIALS,
+        `${this.settings.accessKeyId ? 'the key was refused: check' : 'no credentials for this endpoint: set'} ${S3_CREDENTIALS}`,
+      );
+    }
     if (e instanceof S3ServiceException) {
       throw new FindocError(
         e.name === 'NoSuchBucket' || e.name === 'NoSuchKey' || e.name === 'NotFound' ? 'FINDOC_BAD_INPUT' : 'FINDOC_TEMPORARY',

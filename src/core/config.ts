@@ -113,10 +113,64 @@ export function readConfigFile(flags: GlobalFlags, env: Env): { path?: string; c
   try {
     const content = JSON.parse(text) as FileConfig;
     if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('not an object');
+    checkKeys(content, path);
     return { path, content };
   } catch (e) {
+    if ((e as { code?: string }).code === 'FINDOC_CONFIG') throw e;
     throw configError(`config file ${path} is not a JSON object: ${(e as Error).message}`, '--config or FINDOC_CONFIG');
   }
+}
+
+/** The keys a config file may hold, per section (the header comment shows them in use). */
+const FILE_KEYS: Record<string, readonly string[]> = {
+  kafka: ['brokers', 'clientId', 'ssl', 'sasl'],
+  redis: ['url'],
+  postgres: ['url'],
+  s3: ['endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'forcePathStyle', 'checksums'],
+  sec: ['userAgent'],
+};
+
+/** A misspelled key (`"kafak": {}`) is an error naming it and the file, not a setting silently ignored. */
+function checkKeys(content: object, path: string): void {
+  const problems: string[] = [];
+  for (const [section, value] of Object.entries(content)) {
+    const known = FILE_KEYS[section];
+    if (!known) {
+      problems.push(`unknown section "${section}"${suggest(section, Object.keys(FILE_KEYS))}`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      problems.push(`"${section}" must be an object`);
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) problems.push(`unknown key "${section}.${key}"${suggest(key, known)}`);
+    }
+  }
+  if (problems.length) {
+    throw configError(
+      `config file ${path}: ${problems.join('; ')}`,
+      `${path} (or --config, FINDOC_CONFIG)`,
+      `the keys are ${Object.entries(FILE_KEYS).map(([s, keys]) => `${s}.{${keys.join(',')}}`).join(' ')}`,
+    );
+  }
+}
+
+function suggest(word: string, candidates: readonly string[]): string {
+  const best = candidates
+    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.c}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 function splitList(value: string): string[] {

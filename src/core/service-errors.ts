@@ -21,6 +21,11 @@ export const SQLSTATE = {
   ADMIN_SHUTDOWN: '57P01',
   CRASH_SHUTDOWN: '57P02',
   CANNOT_CONNECT_NOW: '57P03',
+  /** The database named in the URL does not exist. */
+  INVALID_CATALOG_NAME: '3D000',
+  /** The role does not exist, or pg_hba.conf has no entry for it. */
+  INVALID_AUTHORIZATION: '28000',
+  INVALID_PASSWORD: '28P01',
 } as const;
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
@@ -42,6 +47,19 @@ export function isUnreachable(e: unknown): boolean {
   if (SOCKET_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)) return true;
   if (KAFKAJS_UNREACHABLE.test((e as { name?: unknown }).name as string)) return true;
   return UNREACHABLE_MESSAGES.test(String((e as Error).message ?? e));
+}
+
+/**
+ * The service answered and refused who we are or what we named: a database or role that does not exist, a
+ * wrong password, S3 credentials missing or refused. Waiting will not help; the settings must change (exit 78).
+ */
+export function isRefusedSetting(e: unknown): 'database' | 'credentials' | null {
+  const code = codeOf(e);
+  if (code === SQLSTATE.INVALID_CATALOG_NAME) return 'database';
+  if (code === SQLSTATE.INVALID_AUTHORIZATION || code === SQLSTATE.INVALID_PASSWORD) return 'credentials';
+  const name = String((e as { name?: unknown } | null)?.name ?? '');
+  if (/^(CredentialsProviderError|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|ExpiredToken|InvalidToken)$/.test(name)) return 'credentials';
+  return null;
 }
 
 /** PostgreSQL's "relation does not exist" or "schema does not exist": the command that creates it never ran here. */

@@ -77,6 +77,32 @@ describe('resolveConfig precedence: defaults < file < env < flags', () => {
     }
   });
 
+  it('a misspelled section or key in the config file is exit 78 naming it, the file and the nearest key', () => {
+    const cases: [string, RegExp][] = [
+      ['{"kafak": {}}', /unknown section "kafak" \(did you mean "kafka"\?\)/],
+      ['{"redis": {"uri": "redis://x"}}', /unknown key "redis\.uri" \(did you mean "redis\.url"\?\)|unknown key "redis\.uri" \(did you mean "url"\?\)/],
+      ['{"s3": {"endpoint": "http://x", "acessKeyId": "k"}}', /unknown key "s3\.acessKeyId" \(did you mean "accessKeyId"\?\)/],
+      ['{"postgres": "postgres://x"}', /"postgres" must be an object/],
+    ];
+    for (const [text, message] of cases) {
+      const path = configFile(text);
+      assert.throws(
+        () => resolveConfig({ config: path }, noFile),
+        (e: unknown) => e instanceof FindocError && e.exitCode === 78 && message.test(e.message) && e.message.includes(path) && (e.details.setting ?? '').includes(path),
+        text,
+      );
+    }
+    // Every key the header comment documents is accepted.
+    const full = configFile(JSON.stringify({
+      kafka: { brokers: ['h:9092'], clientId: 'c', ssl: false, sasl: { mechanism: 'plain', username: 'u', password: 'p' } },
+      redis: { url: 'redis://h:6379' },
+      postgres: { url: 'postgres://h/db' },
+      s3: { endpoint: 'http://h:9000', region: 'r', accessKeyId: 'a', secretAccessKey: 's', forcePathStyle: true, checksums: 'when_required' },
+      sec: { userAgent: 'x y@z' },
+    }));
+    assert.equal(resolveConfig({ config: full }, noFile).redis.url, 'redis://h:6379');
+  });
+
   it('rejects an unknown S3 checksum mode with exit 78', () => {
     assert.throws(
       () => resolveConfig({}, { ...noFile, FINDOC_S3_CHECKSUMS: 'sometimes' }),

@@ -73,3 +73,19 @@ describe('service errors: unreachable (exit 69) or not', () => {
     assert.equal(asUnavailable(sql, make), sql);
   });
 });
+
+describe('isRefusedSetting: the service answered and refused the settings (exit 78, not 69)', () => {
+  it('names a missing database, a refused login and refused S3 credentials; leaves outages alone', async () => {
+    const { isRefusedSetting } = await import('../../src/core/service-errors.js');
+    const pgError = (code: string) => Object.assign(new Error('x'), { code });
+    assert.equal(isRefusedSetting(pgError('3D000')), 'database');
+    assert.equal(isRefusedSetting(pgError('28000')), 'credentials');
+    assert.equal(isRefusedSetting(pgError('28P01')), 'credentials');
+    for (const name of ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'CredentialsProviderError']) {
+      assert.equal(isRefusedSetting(Object.assign(new Error('x'), { name })), 'credentials', name);
+    }
+    for (const e of [pgError('57P03'), pgError('08006'), pgError('ECONNREFUSED'), pgError('42P01'), new Error('boom'), null]) {
+      assert.equal(isRefusedSetting(e), null, String((e as { code?: string } | null)?.code));
+    }
+  });
+});

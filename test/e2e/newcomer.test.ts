@@ -64,3 +64,41 @@ describe('--help reads at 80 columns', () => {
     for (const code of [0, 1, 64, 65, 69, 70, 75, 78, 130, 141]) assert.match(help.replace(/\n/g, ' '), new RegExp(`\\b${code} [a-z]`), `exit ${code}`);
   });
 });
+
+describe('settings that are wrong, not services that are down: exit 78 naming the setting', () => {
+  it('a database that does not exist, a role that does not exist (PostgreSQL answers: not "unavailable")', async () => {
+    const { userInfo } = await import('node:os');
+    const db = await runCli(['bands'], { DATABASE_URL: `postgres://${userInfo().username}@127.0.0.1:5432/findoc_no_such_db` });
+    assert.equal(db.code, 78, db.stderr);
+    assert.match(db.stderr, /database "findoc_no_such_db" does not exist/);
+    assert.match(db.stderr, /DATABASE_URL/);
+    assert.doesNotMatch(db.stderr, /unavailable|stack:up/);
+    const role = await runCli(['companies', 'show', '320193'], { DATABASE_URL: 'postgres://findoc_no_such_role@127.0.0.1:5432/findoc' });
+    assert.equal(role.code, 78, role.stderr);
+    assert.match(role.stderr, /refused the login: role "findoc_no_such_role" does not exist/);
+    assert.match(role.stderr, /DATABASE_URL/);
+  });
+
+  it('S3 credentials refused by the server', async () => {
+    const r = await runCli(['replay', 's3://findoc-newcomer/none/', '--topic', 'newcomer.creds'], {
+      AWS_ACCESS_KEY_ID: 'not-the-key',
+      AWS_SECRET_ACCESS_KEY: 'not-the-secret',
+    });
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /InvalidAccessKeyId/);
+    assert.match(r.stderr, /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    assert.doesNotMatch(r.stderr, /not-the-secret/);
+  });
+
+  it('a misspelled key in the config file', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'findoc-newcomer-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ kafak: {} }));
+    const r = await runCli(['--config', file, 'doctor']);
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /unknown section "kafak" \(did you mean "kafka"\?\)/);
+    assert.ok(r.stderr.includes(file), r.stderr);
+  });
+});
