@@ -21,6 +21,7 @@ import { ERROR_CODES, EXIT_CODE_MEANINGS, OUTCOME_CODES, isFindocError } from '.
 import { redactText } from './core/redact.js';
 import { helpAt, helpConfiguration, helpWidth, wrapHelp } from './help.js';
 import { paint } from './output.js';
+import { receivedSignal } from './signals.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -98,6 +99,9 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    // Stopped by a signal but finished cleanly (replay, stream, sessions --follow …): 130, as the
+    // commands that stop with FINDOC_INTERRUPTED exit.
+    if (receivedSignal() !== null && !process.exitCode) process.exitCode = ERROR_CODES.FINDOC_INTERRUPTED;
   } catch (e) {
     process.exitCode = report(e);
   }

@@ -6,9 +6,20 @@
  *   SIGTERM — kill, process managers, `npm run demo` stopping its children;
  *   SIGHUP  — the terminal went away (closing the window running `findoc stream`).
  * The first one aborts the returned signal: long-running commands stop taking new work, then flush,
- * commit and close. A second one exits at once with 130 (128 + SIGINT), as shells expect.
+ * commit and close, print their summary, and the CLI exits 130 (128 + SIGINT, as shells expect). A second
+ * one exits at once with 130.
  */
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+let received: NodeJS.Signals | null = null;
+
+/**
+ * The signal that stopped this run, if one did. The CLI exits 130 after a command that returns normally
+ * once stopped by one (its clean summary printed), so every long command ends the same way (README).
+ */
+export function receivedSignal(): NodeJS.Signals | null {
+  return received;
+}
 
 export interface Shutdown {
   signal: AbortSignal;
@@ -24,6 +35,7 @@ export function onShutdown(onFirst?: (signal: NodeJS.Signals) => void): Shutdown
       process.exit(130);
     }
     process.stderr.write(`\n${sig}: finishing cleanly (press Ctrl-C again to exit at once)\n`);
+    received ??= sig;
     controller.abort(sig);
     onFirst?.(sig);
   };

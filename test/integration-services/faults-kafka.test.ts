@@ -252,7 +252,7 @@ describe('fault suite: Kafka broker killed -9 under replay and stream', () => {
       // A moment more: a duplicate applied late would show in the totals.
       await new Promise((r) => setTimeout(r, 1500));
       stream.child.kill('SIGTERM');
-      assert.equal(await stream.exited, 0, stream.stderr());
+      assert.equal(await stream.exited, 130, stream.stderr());
       // The topic first (replay's side), then the namespace (the stream's): a mismatch says which one.
       const { values, offsets } = await readTopic(topic);
       assert.equal(offsets, LINES.length, `the topic holds one record per row (end offsets); replay: ${replay.stderr()}`);

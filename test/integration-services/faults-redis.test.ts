@@ -137,7 +137,7 @@ describe('fault suite: Redis killed -9 under findoc stream', () => {
         await waitFor('every record applied', async () => (await applied()) >= LINES.length || stream.child.exitCode !== null, 120_000);
         assert.equal(stream.child.exitCode, null, stream.stderr());
         stream.child.kill('SIGTERM');
-        assert.equal(await stream.exited, 0, stream.stderr());
+        assert.equal(await stream.exited, 130, stream.stderr());
         const p = await state.readProgress();
         assert.deepEqual([p.records, p.visits, p.rejected], [LINES.length, LINES.length, 0], stream.stderr());
         const want = perSecond();

@@ -65,7 +65,7 @@ describe('replay and stream started together on a new topic', () => {
       }
       assert.equal(stream.child.exitCode, null, `try ${k}: the stream died: ${stream.stderr()}`);
       stream.child.kill('SIGTERM');
-      assert.equal(await stream.exited, 0, `try ${k}: stream: ${stream.stderr()}`);
+      assert.equal(await stream.exited, 130, `try ${k}: stream: ${stream.stderr()}`);
       const p = await state.readProgress();
       assert.deepEqual([p.records, p.visits, p.rejected], [rows, rows, 0], `try ${k}: every record applied once`);
       if (/retrying/.test(stream.stderr())) t.diagnostic(`try ${k}: the stream retried: ${stream.stderr().split('\n').filter((l) => /retrying/.test(l)).join(' | ')}`);
