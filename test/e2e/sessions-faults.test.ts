@@ -6,7 +6,7 @@
  * as a set of lines, an independent sessionization of the clean rows written in this test (per ip in file
  * order, a new session where the gap is over the period), and the garbage lines are counted as skipped.
  *
- * Signals: SIGTERM or SIGINT at a random moment (seeded, printed; FINDOC_SIGNAL_SEED=N replays it) of
+ * Signals: SIGTERM or SIGINT at a random moment (seeded, printed; FINDOC_TEST_SEED=N replays it) of
  * `sessions --out` over a generated 2 M-row day: the run stops (exit 130 once its handler is in place), and
  * neither the target nor a temporary file is left, so nothing of it can be taken for a result; a re-run
  * writes the whole output.
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, runCli } from '../helpers/cli.js';
 import { readSample, withGarbage } from '../helpers/edgar-days.js';
+import { testRandom } from '../helpers/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'findoc-sessions-faults-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,9 +84,7 @@ describe('findoc sessions: signals', () => {
     assert.equal(g.code, 0, g.stderr);
   });
 
-  const seed = Number(process.env.FINDOC_SIGNAL_SEED ?? Math.floor(Math.random() * 1e9));
-  let state = seed;
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const { seed, random } = testRandom();
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} at a random moment of sessions --out leaves no file; a re-run writes all (seed ${seed})`, async () => {
