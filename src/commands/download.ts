@@ -7,7 +7,7 @@ import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
 import { HttpClient } from '../adapters/http.js';
 import { ObjectStore } from '../adapters/s3.js';
 import { parseS3Url } from '../core/log-input.js';
-import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
+import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../download/download.js';
 import { FindocError, interrupted, usageError } from '../core/errors.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { DEFAULT_RETRY } from '../core/retry.js';

@@ -5,11 +5,11 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { ObjectStore } from '../adapters/s3.js';
 import { parseS3Url } from '../core/log-input.js';
-import { DEFAULT_DAY_VARIATION } from '../core/synthetic/calibration.js';
-import { parseDate } from '../core/synthetic/day-generator.js';
-import { LOG_FORMATS, type LogFormat } from '../core/synthetic/encode.js';
-import { parseHotBurst } from '../core/synthetic/hot-burst.js';
-import { generateDays, syntheticNote, type Destination, type DayResult } from '../core/synthetic/write-days.js';
+import { DEFAULT_DAY_VARIATION } from '../generate/calibration.js';
+import { parseDate } from '../generate/day-generator.js';
+import { LOG_FORMATS, type LogFormat } from '../generate/encode.js';
+import { parseHotBurst } from '../generate/hot-burst.js';
+import { generateDays, syntheticNote, type Destination, type DayResult } from '../generate/write-days.js';
 import { interrupted, usageError } from '../core/errors.js';
 import { requestedDays } from '../core/date-range.js';
 import { parseInteger as integer } from '../core/integers.js';

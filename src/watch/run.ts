@@ -1,5 +1,5 @@
 /**
- * The dashboard's loop: every --refresh, read a snapshot (source.ts), build the view (core/dashboard.ts),
+ * The dashboard's loop: every --refresh, read a snapshot (source.ts), build the view (watch/dashboard.ts),
  * paint it (screen.ts). Keys change the window or pause; q/Esc/Ctrl-C, SIGTERM, SIGHUP and SIGINT stop it.
  *
  * Exit paths, each of which restores the terminal (screen.destroy()) BEFORE anything is printed:
@@ -12,7 +12,7 @@
  *     handler destroys the screen.
  * Reads never overlap: the next one is scheduled when the previous one ended.
  */
-import { buildView, nextWindow, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
+import { buildView, nextWindow, type TopWindow, type WatchSnapshot } from './dashboard.js';
 import { createDashboardScreen, type DashboardScreen } from './screen.js';
 
 export interface WatchSource {

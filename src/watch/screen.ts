@@ -1,6 +1,6 @@
 /**
  * The dashboard's terminal (blessed + blessed-contrib): lays out and paints a DashboardView
- * (src/core/dashboard.ts), and turns keys into calls. It reads no service and computes nothing.
+ * (src/watch/dashboard.ts), and turns keys into calls. It reads no service and computes nothing.
  *
  *   ┌ visits/s, last 5 min … ───────────────────────────┐┌ temperature ─────┐
  *   │  line chart: visits/s, p25, p75, p95               ││ HOT              │
@@ -20,7 +20,7 @@
  */
 import blessed from 'blessed';
 import contrib, { type LineElement, type LineSeries, type TableElement } from 'blessed-contrib';
-import type { DashboardView, StatusPart, Tone, TopTable } from '../core/dashboard.js';
+import type { DashboardView, StatusPart, Tone, TopTable } from './dashboard.js';
 import type { TemperatureLevel } from '../core/temperature.js';
 
 export interface ScreenActions {

@@ -27,7 +27,7 @@ import { createRedis, redisAddress } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
 import type { OffsetReader } from '../adapters/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
-import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
+import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from './dashboard.js';
 import { consumerLag } from '../core/lag.js';
 import { percentileOfHistogram } from '../core/percentiles.js';
 import { MEASURE_SECONDS, SECONDS_PER_DAY, type Band } from '../core/temperature.js';
@@ -251,7 +251,7 @@ export function createWatchSource(o: SourceOptions): WatchSource {
       snapshot.topWindow = now.entries;
       snapshot.window = window;
       const w = WINDOW_SECONDS[window];
-      // For rising: "now" is the window itself, or (1 h) its last 5 minutes; see risingComparison() in core/dashboard.ts.
+      // For rising: "now" is the window itself, or (1 h) its last 5 minutes; see risingComparison() in watch/dashboard.ts.
       snapshot.windowTotal = cmp.now ? sum(visits.counts, from, cmp.now.from, cmp.now.to) : sum(visits.counts, from, T - w + 1, T);
       snapshot.risingNow = recent ?? undefined;
       snapshot.previous = before;

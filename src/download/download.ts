@@ -25,62 +25,19 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
-import { FindocError, badInput, isFindocError, type ErrorCode } from './errors.js';
-import { gzipParallel } from './gzip.js';
-import { unzipFirstCsv } from './log-input.js';
-import type { RateLimiter } from './rate-limit.js';
-import { monotonicClock, type Clock } from './clock.js';
-import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from './retry.js';
-import { dayUrl, storedName } from './sec-urls.js';
-import { EDGAR_HEADER } from './visit.js';
+import { FindocError, badInput, isFindocError, type ErrorCode } from '../core/errors.js';
+import { gzipParallel } from '../core/gzip.js';
+import { unzipFirstCsv } from '../core/log-input.js';
+import type { RateLimiter } from '../core/rate-limit.js';
+import { monotonicClock, type Clock } from '../core/clock.js';
+import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { dayUrl, storedName } from '../core/sec-urls.js';
+import { EDGAR_HEADER } from '../core/visit.js';
+import type { DayRecord, DayStore } from '../core/day-store.js';
+
+export type { DayRecord, DayStore } from '../core/day-store.js';
 
 // ───────────────────────────── contracts with the adapters ─────────────────────────────
-
-/**
- * The completeness record of a stored day. S3 keeps it as the object's metadata (findoc-csv-bytes,
- * findoc-stored-bytes, findoc-rows, findoc-sha256, findoc-source-url, …), a folder as a sidecar
- * `logYYYYMMDD.csv.gz.json`. A day counts as complete when its record is there and the stored object's
- * size equals `storedBytes`.
- */
-export interface DayRecord {
-  /** Stored name, e.g. log20170630.csv.gz. */
-  name: string;
-  date: string;
-  sourceUrl: string;
-  gzip: boolean;
-  /** Bytes of the CSV (after unzipping, before gzip). */
-  csvBytes: number;
-  /** Bytes of the stored object or file. */
-  storedBytes: number;
-  /** Data lines after the header. */
-  rows: number;
-  /** SHA-256 (hex) of the CSV bytes: `gunzip -c logYYYYMMDD.csv.gz | sha256sum` gives it back. */
-  sha256: string;
-  /** ISO 8601 time the day was stored. */
-  downloadedAt: string;
-}
-
-/** Where days go: src/adapters/day-store.ts implements it for S3 and for a local folder. */
-export interface DayStore {
-  /** s3://bucket/prefix/ or the folder's path, for messages. */
-  readonly location: string;
-  /** Creates the bucket or folder when absent; throws a FindocError naming the service when unusable. */
-  prepare(): Promise<void>;
-  /** Where a stored name lives: s3://bucket/prefix/name or /path/name. */
-  target(name: string): string;
-  /** The record of a day stored completely under `name`; undefined when absent, partial or not findoc's. */
-  find(name: string): Promise<DayRecord | undefined>;
-  /**
-   * Stores `body` under `name`. After the body has ended without error, calls `record(storedBytes)` and
-   * makes the day visible with that record — atomically: before, nothing under `name` looks complete;
-   * after an error, nothing is left behind. Replaces an existing day of that name.
-   */
-  write(name: string, body: Readable, record: (storedBytes: number) => DayRecord): Promise<DayRecord>;
-  /** Removes a stored day and its record; absent is fine. */
-  remove(name: string): Promise<void>;
-  /** Releases connections. */
-  close?(): void;
-}
 
 export interface HttpGetResponse {
   status: number;

@@ -18,11 +18,11 @@
  * Backpressure: visits are pulled from readVisits (bounded reads) only as fast as the sink takes them; the
  * sink holds at most one request in flight and one being filled. Memory does not grow with the input.
  */
-import { readVisits, type ReadVisitsOptions } from './log-input.js';
+import { readVisits, type ReadVisitsOptions } from '../core/log-input.js';
 import { Pacer, StartAt, type Pace } from './pacing.js';
-import { systemClock, type Clock } from './clock.js';
-import { RejectLog } from './rejects.js';
-import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from './visit.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { RejectLog } from '../core/rejects.js';
+import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from '../core/visit.js';
 
 /** Where records go: implemented by adapters/kafka-producer.ts (KafkaVisitProducer). */
 export interface RecordSink {
