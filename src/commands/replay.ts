@@ -9,10 +9,9 @@ import { usageError } from '../core/errors.js';
 import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
 import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
-import { formatDay, formatTime } from '../core/visit.js';
 import type { Pace } from '../replay/pacing.js';
 import type { ReplayProgress } from '../replay/replay.js';
-import { DEFAULT_TOPIC, isoMs, isoSecond, paceText, reportDocument, run, type ReplayReport } from '../replay/run.js';
+import { DEFAULT_TOPIC, isoMs, isoSecond, paceText, progressLine, reportDocument, run, type ReplayReport } from '../replay/run.js';
 import { Progress, formatRate, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
@@ -95,12 +94,6 @@ function positiveNumber(text: string, flag: string): number {
   const n = Number(text);
   if (!(Number.isFinite(n) && n > 0)) throw usageError(`${flag} must be a positive number, got ${text}`);
   return n;
-}
-
-function progressLine(p: ReplayProgress): string {
-  const rate = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
-  const when = Number.isNaN(p.original) ? '' : `  event ${formatDay(p.original)} ${formatTime(p.original)} → ${new Date(p.stampMs).toISOString().slice(11, 19)}`;
-  return `replay: ${p.sent.toLocaleString('en-US')} visits sent (${formatRate(rate)}/s)${p.pass > 1 ? `  pass ${p.pass}` : ''}${when}`;
 }
 
 function printReport({ summary: s, ...run }: ReplayReport): void {

@@ -348,19 +348,7 @@ async function downloadDay(
   if (!plan.force) {
     // The day in the other format counts too: two copies of a day under one prefix would be read twice.
     const found = (await destination(() => store.find(name))) ?? (await destination(() => store.find(otherName)));
-    if (found) {
-      return {
-        ...base,
-        status: 'skipped',
-        target: store.target(found.name),
-        csvBytes: found.csvBytes,
-        storedBytes: found.storedBytes,
-        rows: found.rows,
-        sha256: found.sha256,
-        seconds: seconds(),
-        attempts: 0,
-      };
-    }
+    if (found) return skippedOutcome(base, store, found, seconds());
   }
 
   const attempt = { zipBytes: 0 };
@@ -392,14 +380,9 @@ async function downloadDay(
         failure,
       });
       if (signal.aborted) return failed('interrupted', 'interrupted');
-      if (e instanceof HttpStatusError) {
-        const verdict = classifyStatus(e.status);
-        if (verdict === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${e.status})` };
-        if (verdict !== 'retry') return failed('refused', refusedReason(e, plan));
-      } else if (!isRetryableError(e)) {
-        if (isFindocError(e) && e.code === 'FINDOC_BAD_INPUT') return failed('bad-data', e.message);
-        return failed('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
-      }
+      const final = finalOutcome(e, plan, failed);
+      if (final === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${(e as HttpStatusError).status})` };
+      if (final) return final;
       const reason = e instanceof HttpStatusError ? `HTTP ${e.status}${e.statusText ? ' ' + e.statusText : ''}` : networkReason(e);
       if (n >= plan.retry.attempts) return failed('temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
       const delay = backoffMs(n, plan.retry, e instanceof HttpStatusError ? e.retryAfterMs : undefined, deps.random);
@@ -408,6 +391,38 @@ async function downloadDay(
       if (signal?.aborted) return failed('interrupted', 'interrupted');
     }
   }
+}
+
+type OutcomeBase = Pick<DayOutcome, 'date' | 'url' | 'target' | 'zipBytes' | 'csvBytes' | 'storedBytes' | 'rows'>;
+
+function skippedOutcome(base: OutcomeBase, store: DayStore, found: DayRecord, seconds: number): DayOutcome {
+  return {
+    ...base,
+    status: 'skipped',
+    target: store.target(found.name),
+    csvBytes: found.csvBytes,
+    storedBytes: found.storedBytes,
+    rows: found.rows,
+    sha256: found.sha256,
+    seconds,
+    attempts: 0,
+  };
+}
+
+/**
+ * What an attempt's error ends the day with: 'missing' (404/410), a failed outcome that no retry can
+ * change (refused, bad data, internal), or undefined when the error is worth retrying.
+ */
+function finalOutcome(e: unknown, plan: DownloadPlan, failed: (failure: FailureKind, reason: string) => DayOutcome): DayOutcome | 'missing' | undefined {
+  if (e instanceof HttpStatusError) {
+    const verdict = classifyStatus(e.status);
+    if (verdict === 'missing') return 'missing';
+    if (verdict !== 'retry') return failed('refused', refusedReason(e, plan));
+  } else if (!isRetryableError(e)) {
+    if (isFindocError(e) && e.code === 'FINDOC_BAD_INPUT') return failed('bad-data', e.message);
+    return failed('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
+  }
+  return undefined;
 }
 
 /** Runs a store operation; its failures stop the run. */

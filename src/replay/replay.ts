@@ -2,7 +2,8 @@
  * Replay (DESIGN §3.2): historical EDGAR logs into Kafka, paced. This file is the loop — read visits in
  * event-time order, skip (--start-at), schedule (pacing.ts), re-stamp, hand each record to a sink, stop at
  * the end, at --limit or on a signal — and the record format. The sink (adapters/kafka-producer.ts)
- * does the Kafka side; run.ts opens and closes the services; the command (commands/replay.ts) only turns flags into options and prints.
+ * does the Kafka side; run.ts opens and closes the services; the command (commands/replay.ts) only
+ * turns flags into options and prints.
  *
  * Record format (the contract stream relies on)
  * ----------------------------------------------

@@ -1,20 +1,21 @@
 /**
  * The replay stage's entry point: typed options in, a report out, the services passed in. It creates the
  * topic when absent, opens the idempotent producer, reads the inputs through replay() (replay.ts) and
- * closes what it opened, whatever happens. src/commands/replay.ts only turns flags into ReplayOptions and
+ * closes what it opened, whatever happens. src/commands/replay.ts only turns flags into ReplayRunOptions and
  * prints the ReplayReport.
  */
 import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
 import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
+import { formatRate } from '../core/format.js';
 import { formatDay, formatTime } from '../core/visit.js';
 import type { Pace } from './pacing.js';
 import { replay, type ReplayProgress, type ReplaySummary } from './replay.js';
 
 export const DEFAULT_TOPIC = 'edgar.visits';
 
-export interface ReplayOptions {
+export interface ReplayRunOptions {
   inputs: string[];
   topic: string;
   /** Partitions of the topic when replay creates it. */
@@ -52,7 +53,7 @@ export interface ReplayReport {
   summary: ReplaySummary;
 }
 
-export async function run(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
+export async function run(options: ReplayRunOptions, deps: ReplayDeps): Promise<ReplayReport> {
   const { config } = deps;
   const store = options.inputs.some((i) => i.startsWith('s3://')) ? new ObjectStore(config.s3) : undefined;
   const kafka = createKafka(config.kafka);
@@ -81,6 +82,13 @@ export async function run(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
     store?.close();
   }
   return { topic: options.topic, brokers: brokerAddress(config.kafka), pace: options.pace, keepTime: options.keepTime, summary };
+}
+
+/** The progress bar's line. */
+export function progressLine(p: ReplayProgress): string {
+  const rate = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
+  const when = Number.isNaN(p.original) ? '' : `  event ${formatDay(p.original)} ${formatTime(p.original)} → ${new Date(p.stampMs).toISOString().slice(11, 19)}`;
+  return `replay: ${p.sent.toLocaleString('en-US')} visits sent (${formatRate(rate)}/s)${p.pass > 1 ? `  pass ${p.pass}` : ''}${when}`;
 }
 
 export function paceText(pace: Pace): string {
