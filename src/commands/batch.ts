@@ -1,19 +1,15 @@
 /**
  * findoc batch: historical per-second counts and percentile bands in PostgreSQL (DESIGN §3.4). Flags →
- * options → runBatch (src/batch/run.ts) → summary.
+ * BatchOptions → run (src/batch/run.ts: the services around runBatch) → summary.
  */
 import { Command } from '@commander-js/extra-typings';
-import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
-import { ObjectStore } from '../adapters/s3.js';
-import { failureCode, runBatch, type BatchReport } from '../batch/run.js';
+import { failureOf, progressLine, run, type BatchProgress, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
 import { formatDayList, parseDayList } from '../core/day-sets.js';
-import { FindocError, interrupted, isFindocError, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
-import { asUnavailable } from '../core/service-errors.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
-import { isS3Url } from '../core/log-input.js';
 import { Progress, formatRate, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
@@ -65,70 +61,31 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
         throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
       }
-      const schema = config.postgres.schema;
-      const url = config.postgres.url;
-
-      const pool = await connectPostgres(url, { schema, max: Math.max(4, workers + 3) });
-      const store = inputs.some(isS3Url) ? new ObjectStore(config.s3) : undefined;
-      const progress = new Progress();
-      const shutdown = onShutdown();
-      let report: BatchReport;
-      try {
-        await migrate(pool, schema);
-        report = await runBatch(
-          {
-            inputs,
-            from: opts.from,
-            to: opts.to,
-            filter,
-            set: opts.set === false ? null : { name: opts.set, minVisits, exclude },
-            raw: opts.raw === true,
-            force: opts.force === true,
-            workers,
-            leaseMs: Math.round(leaseSeconds * 1000),
-            retryForMs: Math.round(retryForSeconds * 1000),
-            strict: opts.strict === true,
-            maxSamples: 10,
-          },
-          {
-            pool,
-            postgres: { url, schema },
-            s3: config.s3,
-            store,
-            signal: shutdown.signal,
-            onProgress: (p) =>
-              progress.update(
-                () =>
-                  `days ${p.daysDone}/${p.days}${p.daysFailed ? ` (${p.daysFailed} failed)` : ''} · ${formatRate(p.rows)} rows · ` +
-                  `${formatRate(p.rowsPerSecond)} rows/s${p.current.length ? ` · ${p.current.join(' ')}` : ''}`,
-              ),
-            log: (m) => {
-              progress.done();
-              info(m);
-            },
-          },
-        );
-      } catch (e) {
-        throw asUnavailable(e, (cause) => postgresUnavailable(url, cause));
-      } finally {
-        progress.done();
-        shutdown.dispose();
-        store?.close();
-        await pool.end().catch(() => undefined);
-      }
-
+      const options = {
+        inputs,
+        from: opts.from,
+        to: opts.to,
+        filter,
+        set: opts.set === false ? null : { name: opts.set, minVisits, exclude },
+        raw: opts.raw === true,
+        force: opts.force === true,
+        workers,
+        leaseMs: Math.round(leaseSeconds * 1000),
+        retryForMs: Math.round(retryForSeconds * 1000),
+        strict: opts.strict === true,
+        maxSamples: 10,
+      };
+      const bar = new Progress();
+      const progress = { update: (p: BatchProgress) => bar.update(() => progressLine(p)), done: () => bar.done() };
+      const log = (m: string) => {
+        bar.done();
+        info(m);
+      };
+      const report = await run(options, { config, onShutdown: () => onShutdown(), progress, log });
       if (opts.json) printJson(report);
       else printSummary(report);
-      if (report.interrupted) {
-        throw interrupted('interrupted: the days in progress were released; run the same command again to finish');
-      }
-      const code = failureCode(report);
-      if (code) {
-        const failed = report.days.filter((d) => d.status === 'failed');
-        throw new FindocError(code, `${failed.length} day${failed.length === 1 ? '' : 's'} failed: ${failed.map((d) => d.day ?? d.source).join(', ')}`, {
-          hint: 'see the errors above; fix or replace the files and run the same command again (done days are skipped)',
-        });
-      }
+      const failure = failureOf(report);
+      if (failure) throw failure;
     });
   return withExamples(cmd, [
     'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1',
