@@ -44,7 +44,7 @@ import {
 import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
 import { ObjectStore, type ObjectStore as S3Store } from '../adapters/s3.js';
 import type { Config, S3Settings } from '../core/config.js';
-import type { DayRange } from '../core/day-sets.js';
+import { formatDayList, type DayRange } from '../core/day-sets.js';
 import { FindocError, interrupted, isFindocError } from '../core/errors.js';
 import { formatRate } from '../core/format.js';
 import { redactText } from '../core/redact.js';
@@ -628,6 +628,24 @@ export function progressLine(p: BatchProgress): string {
     `days ${p.daysDone}/${p.days}${p.daysFailed ? ` (${p.daysFailed} failed)` : ''} · ${formatRate(p.rows)} rows · ` +
     `${formatRate(p.rowsPerSecond)} rows/s${p.current.length ? ` · ${p.current.join(' ')}` : ''}`
   );
+}
+
+/** The lines under the table: the days, the rates, and the set (with the days it left out). */
+export function summaryLines(r: BatchReport): string[] {
+  const t = r.totals;
+  const lines = [
+    `filter ${r.filter}: ${t.days} days — ${t.processed} processed (${t.processedHere} here), ${t.skipped} skipped, ${t.failed} failed` +
+      `${t.pending ? `, ${t.pending} pending` : ''}; ${t.visits} visits; this process read ${formatRate(t.rowsHere)} rows (${formatRate(t.rowsPerSecond)} rows/s); ${t.seconds.toFixed(1)} s in all`,
+  ];
+  if (r.set) {
+    const s = r.set;
+    lines.push(
+      `set ${s.name} (filter ${s.filter}${s.minVisits ? `, min visits ${s.minVisits}` : ''}${s.excludeDays.length ? `, excluding ${formatDayList(s.excludeDays)}` : ''}): ` +
+        `${s.days} days, bands ${s.recomputed ? 'recomputed' : 'already up to date'}`,
+    );
+    for (const l of s.leftOut) lines.push(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
+  }
+  return lines;
 }
 
 /** PostgreSQL is down or restarting (a raw pg error, or the adapters' exit-69 error for PostgreSQL). */

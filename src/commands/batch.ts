@@ -3,14 +3,14 @@
  * BatchOptions → run (src/batch/run.ts: the services around runBatch) → summary.
  */
 import { Command } from '@commander-js/extra-typings';
-import { failureOf, progressLine, run, type BatchProgress, type BatchReport } from '../batch/run.js';
+import { failureOf, progressLine, run, summaryLines, type BatchProgress, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
-import { formatDayList, parseDayList } from '../core/day-sets.js';
+import { parseDayList } from '../core/day-sets.js';
 import { usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
-import { Progress, formatRate, info, paint, printJson, printTable } from '../output.js';
+import { Progress, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
@@ -61,20 +61,10 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
         throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
       }
-      const options = {
-        inputs,
-        from: opts.from,
-        to: opts.to,
-        filter,
-        set: opts.set === false ? null : { name: opts.set, minVisits, exclude },
-        raw: opts.raw === true,
-        force: opts.force === true,
-        workers,
-        leaseMs: Math.round(leaseSeconds * 1000),
-        retryForMs: Math.round(retryForSeconds * 1000),
-        strict: opts.strict === true,
-        maxSamples: 10,
-      };
+      const [from, to, raw, force, strict] = [opts.from, opts.to, opts.raw === true, opts.force === true, opts.strict === true];
+      const set = opts.set === false ? null : { name: opts.set, minVisits, exclude };
+      const [leaseMs, retryForMs] = [Math.round(leaseSeconds * 1000), Math.round(retryForSeconds * 1000)];
+      const options = { inputs, from, to, filter, set, raw, force, workers, leaseMs, retryForMs, strict, maxSamples: 10 };
       const bar = new Progress();
       const progress = { update: (p: BatchProgress) => bar.update(() => progressLine(p)), done: () => bar.done() };
       const log = (m: string) => {
@@ -113,17 +103,5 @@ function printSummary(r: BatchReport): void {
       d.status === 'failed' ? (d.error?.message ?? '') : d.status === 'processed' ? (d.here ? 'this process' : (d.worker ?? '')) : '',
     ]),
   );
-  const t = r.totals;
-  info(
-    `filter ${r.filter}: ${t.days} days — ${t.processed} processed (${t.processedHere} here), ${t.skipped} skipped, ${t.failed} failed` +
-      `${t.pending ? `, ${t.pending} pending` : ''}; ${t.visits} visits; this process read ${formatRate(t.rowsHere)} rows (${formatRate(t.rowsPerSecond)} rows/s); ${t.seconds.toFixed(1)} s in all`,
-  );
-  if (r.set) {
-    const s = r.set;
-    info(
-      `set ${s.name} (filter ${s.filter}${s.minVisits ? `, min visits ${s.minVisits}` : ''}${s.excludeDays.length ? `, excluding ${formatDayList(s.excludeDays)}` : ''}): ` +
-        `${s.days} days, bands ${s.recomputed ? 'recomputed' : 'already up to date'}`,
-    );
-    for (const l of s.leftOut) info(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
-  }
+  for (const line of summaryLines(r)) info(line);
 }
