@@ -4,7 +4,7 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import type { DayOutcome } from '../download/download.js';
-import { failureOf, listDays, progressLine, reportDocument, run, type DownloadReport, type ListReport } from '../download/run.js';
+import { failureOf, listDays, progressLine, reportDocument, run, summaryLine, type DownloadReport, type ListReport } from '../download/run.js';
 import { usageError } from '../core/errors.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
 import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
@@ -103,12 +103,9 @@ function printList(l: ListReport, json: boolean): void {
   if (skipped > 0) info(`${skipped} day${skipped === 1 ? '' : 's'} already stored completely in ${l.destination} (not listed; --force fetches them again)`);
 }
 
-function printReport({ result, totals, seconds }: DownloadReport): void {
-  printTable(['date', 'status', 'csv', 'stored', 'rows', 'seconds', 'target / reason'], result.days.map(row));
-  info(
-    `${totals.stored} stored, ${totals.skipped} skipped, ${totals.missing} missing, ${totals.failed} failed of ${totals.days} days: ` +
-      `${formatBytes(totals.csvBytes)} of CSV (${formatBytes(totals.storedBytes)} stored) in ${seconds.toFixed(1)} s`,
-  );
+function printReport(report: DownloadReport): void {
+  printTable(['date', 'status', 'csv', 'stored', 'rows', 'seconds', 'target / reason'], report.result.days.map(row));
+  info(summaryLine(report));
 }
 
 const STATUS_COLOUR = { stored: 'green', skipped: 'grey', missing: 'yellow', failed: 'red' } as const;

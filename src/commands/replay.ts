@@ -8,11 +8,10 @@ import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
-import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
 import type { Pace } from '../replay/pacing.js';
 import type { ReplayProgress } from '../replay/replay.js';
-import { DEFAULT_TOPIC, isoMs, isoSecond, paceText, progressLine, reportDocument, run, type ReplayReport } from '../replay/run.js';
-import { Progress, formatRate, info, printJson, printTable } from '../output.js';
+import { DEFAULT_TOPIC, progressLine, reportDocument, reportRows, run, type ReplayReport } from '../replay/run.js';
+import { Progress, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
@@ -96,22 +95,8 @@ function positiveNumber(text: string, flag: string): number {
   return n;
 }
 
-function printReport({ summary: s, ...run }: ReplayReport): void {
-  const rejects = s.rejects.toJSON();
-  const n = (x: number) => x.toLocaleString('en-US');
-  printTable(['replay', ''], [
-    ['topic', `${run.topic} at ${run.brokers}`],
-    ['pace', paceText(run.pace) + (run.keepTime ? ', original timestamps (--keep-time)' : '')],
-    ['visits sent', n(s.visitsSent)],
-    ['rejected rows (not sent)', n(rejects.total)],
-    ...REJECT_REASONS.filter((r) => s.rejects.count(r) > 0).map((r) => [`  ${r}`, `${s.rejects.count(r)} (${REJECT_DESCRIPTIONS[r]})`]),
-    ...(s.skipped > 0 ? [['skipped by --start-at', n(s.skipped)]] : []),
-    ['files read', `${s.files}${s.passes > 1 ? ` (${s.passes} passes)` : ''}`],
-    ['first event (original → re-stamped)', `${isoSecond(s.firstEventSecond) ?? '-'} → ${isoMs(s.firstStampMs) ?? '-'}`],
-    ['last event (original → re-stamped)', `${isoSecond(s.lastEventSecond) ?? '-'} → ${isoMs(s.lastStampMs) ?? '-'}`],
-    ['duration', `${(s.durationMs / 1000).toFixed(1)} s`],
-    ['rate', `${formatRate(s.visitsPerSecond)} visits/s`],
-    ['stopped by', s.stoppedBy === 'end' ? 'end of input' : s.stoppedBy === 'limit' ? '--limit' : 'signal (Ctrl-C)'],
-  ]);
-  if (rejects.samples.length > 0) info(`reject samples: ${rejects.samples.map((x) => `${x.file ?? ''}:${x.line} ${x.reason}`).join('; ')}`);
+function printReport(report: ReplayReport): void {
+  printTable(['replay', ''], reportRows(report));
+  const { samples } = report.summary.rejects.toJSON();
+  if (samples.length > 0) info(`reject samples: ${samples.map((x) => `${x.file ?? ''}:${x.line} ${x.reason}`).join('; ')}`);
 }

@@ -176,6 +176,14 @@ export function progressLine(p: Readonly<DownloadProgress>, started: number): st
   );
 }
 
+/** The line under the table. */
+export function summaryLine({ totals, seconds }: DownloadReport): string {
+  return (
+    `${totals.stored} stored, ${totals.skipped} skipped, ${totals.missing} missing, ${totals.failed} failed of ${totals.days} days: ` +
+    `${formatBytes(totals.csvBytes)} of CSV (${formatBytes(totals.storedBytes)} stored) in ${seconds.toFixed(1)} s`
+  );
+}
+
 function totalsOf(days: DayOutcome[], seconds: number) {
   const t = { days: days.length, stored: 0, skipped: 0, missing: 0, failed: 0, zipBytes: 0, csvBytes: 0, storedBytes: 0, rows: 0, seconds: round3(seconds) };
   for (const d of days) {

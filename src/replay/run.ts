@@ -9,6 +9,7 @@ import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
 import { formatRate } from '../core/format.js';
+import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
 import { formatDay, formatTime } from '../core/visit.js';
 import type { Pace } from './pacing.js';
 import { replay, type ReplayProgress, type ReplaySummary } from './replay.js';
@@ -129,4 +130,24 @@ export function reportDocument(r: ReplayReport): Record<string, unknown> {
     lastStamp: isoMs(s.lastStampMs),
     maxLagMs: s.maxLagMs,
   };
+}
+
+/** The summary table's rows. */
+export function reportRows({ summary: s, ...run }: ReplayReport): (string | number)[][] {
+  const rejects = s.rejects.toJSON();
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    ['topic', `${run.topic} at ${run.brokers}`],
+    ['pace', paceText(run.pace) + (run.keepTime ? ', original timestamps (--keep-time)' : '')],
+    ['visits sent', n(s.visitsSent)],
+    ['rejected rows (not sent)', n(rejects.total)],
+    ...REJECT_REASONS.filter((r) => s.rejects.count(r) > 0).map((r) => [`  ${r}`, `${s.rejects.count(r)} (${REJECT_DESCRIPTIONS[r]})`]),
+    ...(s.skipped > 0 ? [['skipped by --start-at', n(s.skipped)]] : []),
+    ['files read', `${s.files}${s.passes > 1 ? ` (${s.passes} passes)` : ''}`],
+    ['first event (original → re-stamped)', `${isoSecond(s.firstEventSecond) ?? '-'} → ${isoMs(s.firstStampMs) ?? '-'}`],
+    ['last event (original → re-stamped)', `${isoSecond(s.lastEventSecond) ?? '-'} → ${isoMs(s.lastStampMs) ?? '-'}`],
+    ['duration', `${(s.durationMs / 1000).toFixed(1)} s`],
+    ['rate', `${formatRate(s.visitsPerSecond)} visits/s`],
+    ['stopped by', s.stoppedBy === 'end' ? 'end of input' : s.stoppedBy === 'limit' ? '--limit' : 'signal (Ctrl-C)'],
+  ];
 }
