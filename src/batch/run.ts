@@ -44,6 +44,7 @@ import {
 import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
 import { ObjectStore, type ObjectStore as S3Store } from '../adapters/s3.js';
 import type { Config, S3Settings } from '../core/config.js';
+import type { Shutdown } from '../core/shutdown.js';
 import { formatDayList, type DayRange } from '../core/day-sets.js';
 import { FindocError, interrupted, isFindocError } from '../core/errors.js';
 import { formatRate } from '../core/format.js';
@@ -569,14 +570,9 @@ function dayReportOf(s: DayState, run: RunHandle | null, worker: string, sourceO
 
 // ── the command's entry point: the services opened and closed around runBatch ──
 
-/** A Ctrl-C handler, installed once PostgreSQL is connected (before, a signal ends the process at once). */
-export interface Shutdown {
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
 export interface BatchRunDeps {
   config: Pick<Config, 'postgres' | 's3'>;
+  /** Installs the Ctrl-C handlers; called once a clean stop is possible (core/shutdown.ts). */
   onShutdown: () => Shutdown;
   progress: { update(p: BatchProgress): void; done(): void };
   log: (message: string) => void;

@@ -9,6 +9,7 @@ import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
 import { HttpClient } from '../adapters/http.js';
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
+import type { Shutdown } from '../core/shutdown.js';
 import type { DayStore } from '../core/day-store.js';
 import { FindocError, interrupted, usageError } from '../core/errors.js';
 import { parseS3Url } from '../core/log-input.js';
@@ -40,14 +41,9 @@ export interface DownloadOptions {
   allowMissing: boolean;
 }
 
-/** A Ctrl-C handler, installed once everything is checked (before, a signal ends the process at once). */
-export interface Shutdown {
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
 export interface DownloadDeps {
   config: Pick<Config, 's3'>;
+  /** Installs the Ctrl-C handlers; called once a clean stop is possible (core/shutdown.ts). */
   onShutdown: () => Shutdown;
   /** `started` is the run's start on performance.now()'s clock, for rates. */
   progress: { update(p: Readonly<DownloadProgress>, started: number): void; done(): void };

@@ -5,6 +5,7 @@
  */
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
+import type { Shutdown } from '../core/shutdown.js';
 import { interrupted, usageError, type FindocError } from '../core/errors.js';
 import { formatBytes, formatRate } from '../core/format.js';
 import { parseS3Url } from '../core/log-input.js';
@@ -25,12 +26,6 @@ export interface GenerateOptions {
   json: boolean;
 }
 
-/** A Ctrl-C handler, installed once the destination is known (before, a signal ends the process at once). */
-export interface Shutdown {
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
 export interface ChunkProgress {
   dayIndex: number;
   date: string;
@@ -43,6 +38,7 @@ export interface GenerateDeps {
   /** Read only for --to-s3: writing to a folder or stdout needs no configuration. */
   config: () => Pick<Config, 's3'>;
   stdoutIsTTY: boolean;
+  /** Installs the Ctrl-C handlers; called once a clean stop is possible (core/shutdown.ts). */
   onShutdown: () => Shutdown;
   /** `started` is the run's start on performance.now()'s clock, for rates. */
   progress: { update(s: ChunkProgress, started: number): void; done(): void };

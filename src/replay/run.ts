@@ -8,6 +8,7 @@ import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/
 import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
+import type { Shutdown } from '../core/shutdown.js';
 import { formatRate } from '../core/format.js';
 import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
 import { formatDay, formatTime } from '../core/visit.js';
@@ -34,14 +35,9 @@ export interface ReplayRunOptions {
   retryForMs: number;
 }
 
-/** A Ctrl-C handler, installed once the producer is open (before, a signal ends the process at once). */
-export interface Shutdown {
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
 export interface ReplayDeps {
   config: Pick<Config, 'kafka' | 's3'>;
+  /** Installs the Ctrl-C handlers; called once a clean stop is possible (core/shutdown.ts). */
   onShutdown: () => Shutdown;
   progress: { update(p: ReplayProgress): void; done(): void };
 }
