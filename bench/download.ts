@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { HttpClient } from '../src/adapters/http.js';
 import { ObjectStore } from '../src/adapters/s3.js';
 import { resolveConfig } from '../src/core/config.js';
-import { checkEdgarCsv, type CsvStats } from '../src/core/download.js';
+import { checkEdgarCsv, type CsvStats } from '../src/download/download.js';
 import { gzipParallel } from '../src/core/gzip.js';
 import { unzipFirstCsv } from '../src/core/log-input.js';
 import { dayPath, dayUrl } from '../src/core/sec-urls.js';

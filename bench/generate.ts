@@ -26,8 +26,8 @@ import { createWriteStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DayGenerator } from '../src/core/synthetic/day-generator.js';
-import { generateDays } from '../src/core/synthetic/write-days.js';
+import { DayGenerator } from '../src/generate/day-generator.js';
+import { generateDays } from '../src/generate/write-days.js';
 
 interface ChildResult {
   mode: string;

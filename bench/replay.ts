@@ -17,7 +17,7 @@
  *                     start-up is printed beside. Peak RSS of the process (VmHWM, polled), at two input sizes
  *                     (--limit N/4 and all N): flat memory means the two are close.
  *   kafkajs, platformatic-send
- *                     the same replay loop (src/core/replay.ts) in a child process with another sink behind
+ *                     the same replay loop (src/replay/replay.ts) in a child process with another sink behind
  *                     the same RecordSink interface: kafkajs 2.2.4 (the design card's client; idempotent,
  *                     10,000 messages per send) and @platformatic/kafka's Producer.send (idempotent, 10,000 per
  *                     send). On the first --alt-rows rows (default 300,000): they are slow. The figures in
@@ -35,7 +35,7 @@ import { Producer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
 import { resolveConfig } from '../src/core/config.js';
-import { replay, type RecordSink } from '../src/core/replay.js';
+import { replay, type RecordSink } from '../src/replay/replay.js';
 import { generatedDays, writeKcatInput } from './lib/input.js';
 import { measure } from './lib/measure.js';
 import { peakRssMiB, report, type Figure } from './lib/report.js';

@@ -12,7 +12,7 @@
  * starts on another day than FIRST_DAY has `-fYYYYMMDD` added to its key.) A set is
  * written under a temporary name and renamed when complete: an interrupted run leaves no half set behind.
  * The generator is deterministic (same seed, options and day → the same bytes), so a cached set is the set
- * the command would make now — unless src/core/synthetic/ changed since: `rm -rf bench/out/data` then.
+ * the command would make now — unless src/generate/ changed since: `rm -rf bench/out/data` then.
  * bench/out/ is git-ignored.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Where `findoc download` stores days (the DayStore contract in src/core/download.ts): an S3 prefix or a
+ * Where `findoc download` stores days (the DayStore contract in src/core/day-store.ts): an S3 prefix or a
  * local folder, with the same flat layout and the same completeness record.
  *
  * Layout (both): `<prefix or folder>/logYYYYMMDD.csv.gz` (or `.csv` with --no-gzip), the names `findoc
@@ -44,7 +44,7 @@ import { access, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile
 import { join, resolve } from 'node:path';
 import { Transform, pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DayRecord, DayStore } from '../core/download.js';
+import type { DayRecord, DayStore } from '../core/day-store.js';
 import { FindocError, configError } from '../core/errors.js';
 import { ObjectStore } from './s3.js';
 

@@ -1,15 +1,13 @@
 /**
  * findoc bands: the percentile bands of a day set, per second of the day (DESIGN §3.6), as computed by
- * findoc batch. Flags → the set and a range of seconds → readBands → table or JSON.
+ * findoc batch. Flags → the set and a range of seconds → run (src/query/bands.ts) → table or JSON.
  */
 import { Command } from '@commander-js/extra-typings';
-import { getSet, listSets, readBands } from '../adapters/batch-store.js';
-import { connectPostgres, schemaMissing } from '../adapters/postgres.js';
-import { FindocError, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
 import { parseInteger } from '../core/integers.js';
-import { isUndefinedTable } from '../core/service-errors.js';
-import { SECONDS_PER_DAY, formatTime } from '../core/visit.js';
+import { SECONDS_PER_DAY } from '../core/visit.js';
+import { run } from '../query/bands.js';
 import { info, printJson, printTable } from '../output.js';
 import { configOf, withExamples } from './context.js';
 
@@ -30,30 +28,13 @@ export function bandsCommand() {
       const to = opts.at !== undefined ? from : opts.to !== undefined ? parseTimeOfDay(opts.to, '--to') : SECONDS_PER_DAY - 1;
       if (to < from) throw usageError(`--to ${opts.to} is before --from ${opts.from ?? '00:00:00'}`);
       const every = parseInteger('--every', opts.every, 1, SECONDS_PER_DAY);
-      const schema = config.postgres.schema;
-
-      const pool = await connectPostgres(config.postgres.url, { schema, max: 1 });
-      try {
-        const set = await getSet(pool, opts.set).catch((e: unknown) => {
-          throw isUndefinedTable(e) ? schemaMissing(config.postgres.url, schema, `findoc batch <logs> --set ${opts.set}`, e) : e;
-        });
-        if (!set) {
-          const names = (await listSets(pool)).map((s) => s.name);
-          throw new FindocError('FINDOC_USAGE', `no day set named "${opts.set}"${names.length ? ` (sets: ${names.join(', ')})` : ' (there is no set yet)'}`, {
-            hint: `compute one with: findoc batch <logs> --set ${opts.set}`,
-          });
-        }
-        const rows = (await readBands(pool, set.name, from, to)).filter((r) => (r.second - from) % every === 0);
-        const bands = rows.map((r) => ({ second: r.second, time: formatTime(r.second), p25: r.p25, p50: r.p50, p75: r.p75, p95: r.p95 }));
-        if (opts.json) printJson({ set: set.name, days: set.days, filter: set.filter, bands });
-        else {
-          printTable(['second', 'time', 'p25', 'p50', 'p75', 'p95'], bands.map((b) => [b.second, b.time, round(b.p25), round(b.p50), round(b.p75), round(b.p95)]));
-          info(`set ${set.name}: ${set.days} days, filter ${set.filter}${set.computedAt ? `, computed ${set.computedAt.toISOString()}` : ''}`);
-        }
-        if (set.days === 0) info(`set ${set.name} has no days with stored counts yet: no bands`);
-      } finally {
-        await pool.end().catch(() => undefined);
+      const { set, bands } = await run({ set: opts.set, from, to, every }, { config });
+      if (opts.json) printJson({ set: set.name, days: set.days, filter: set.filter, bands });
+      else {
+        printTable(['second', 'time', 'p25', 'p50', 'p75', 'p95'], bands.map((b) => [b.second, b.time, round(b.p25), round(b.p50), round(b.p75), round(b.p95)]));
+        info(`set ${set.name}: ${set.days} days, filter ${set.filter}${set.computedAt ? `, computed ${set.computedAt.toISOString()}` : ''}`);
       }
+      if (set.days === 0) info(`set ${set.name} has no days with stored counts yet: no bands`);
     });
   return withExamples(cmd, [
     'findoc bands --at 14:30:00',

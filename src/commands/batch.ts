@@ -1,20 +1,16 @@
 /**
  * findoc batch: historical per-second counts and percentile bands in PostgreSQL (DESIGN §3.4). Flags →
- * options → runBatch (src/batch/run.ts) → summary.
+ * BatchOptions → run (src/batch/run.ts: the services around runBatch) → summary.
  */
 import { Command } from '@commander-js/extra-typings';
-import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
-import { ObjectStore } from '../adapters/s3.js';
-import { failureCode, runBatch, type BatchReport } from '../batch/run.js';
+import { failureOf, progressLine, run, summaryLines, type BatchProgress, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
-import { formatDayList, parseDayList } from '../core/day-sets.js';
-import { FindocError, interrupted, isFindocError, usageError } from '../core/errors.js';
+import { parseDayList } from '../core/day-sets.js';
+import { usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
-import { asUnavailable } from '../core/service-errors.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
-import { isS3Url } from '../core/log-input.js';
-import { Progress, formatRate, info, paint, printJson, printTable } from '../output.js';
+import { Progress, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
@@ -65,70 +61,21 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
         throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
       }
-      const schema = config.postgres.schema;
-      const url = config.postgres.url;
-
-      const pool = await connectPostgres(url, { schema, max: Math.max(4, workers + 3) });
-      const store = inputs.some(isS3Url) ? new ObjectStore(config.s3) : undefined;
-      const progress = new Progress();
-      const shutdown = onShutdown();
-      let report: BatchReport;
-      try {
-        await migrate(pool, schema);
-        report = await runBatch(
-          {
-            inputs,
-            from: opts.from,
-            to: opts.to,
-            filter,
-            set: opts.set === false ? null : { name: opts.set, minVisits, exclude },
-            raw: opts.raw === true,
-            force: opts.force === true,
-            workers,
-            leaseMs: Math.round(leaseSeconds * 1000),
-            retryForMs: Math.round(retryForSeconds * 1000),
-            strict: opts.strict === true,
-            maxSamples: 10,
-          },
-          {
-            pool,
-            postgres: { url, schema },
-            s3: config.s3,
-            store,
-            signal: shutdown.signal,
-            onProgress: (p) =>
-              progress.update(
-                () =>
-                  `days ${p.daysDone}/${p.days}${p.daysFailed ? ` (${p.daysFailed} failed)` : ''} · ${formatRate(p.rows)} rows · ` +
-                  `${formatRate(p.rowsPerSecond)} rows/s${p.current.length ? ` · ${p.current.join(' ')}` : ''}`,
-              ),
-            log: (m) => {
-              progress.done();
-              info(m);
-            },
-          },
-        );
-      } catch (e) {
-        throw asUnavailable(e, (cause) => postgresUnavailable(url, cause));
-      } finally {
-        progress.done();
-        shutdown.dispose();
-        store?.close();
-        await pool.end().catch(() => undefined);
-      }
-
+      const [from, to, raw, force, strict] = [opts.from, opts.to, opts.raw === true, opts.force === true, opts.strict === true];
+      const set = opts.set === false ? null : { name: opts.set, minVisits, exclude };
+      const [leaseMs, retryForMs] = [Math.round(leaseSeconds * 1000), Math.round(retryForSeconds * 1000)];
+      const options = { inputs, from, to, filter, set, raw, force, workers, leaseMs, retryForMs, strict, maxSamples: 10 };
+      const bar = new Progress();
+      const progress = { update: (p: BatchProgress) => bar.update(() => progressLine(p)), done: () => bar.done() };
+      const log = (m: string) => {
+        bar.done();
+        info(m);
+      };
+      const report = await run(options, { config, onShutdown: () => onShutdown(), progress, log });
       if (opts.json) printJson(report);
       else printSummary(report);
-      if (report.interrupted) {
-        throw interrupted('interrupted: the days in progress were released; run the same command again to finish');
-      }
-      const code = failureCode(report);
-      if (code) {
-        const failed = report.days.filter((d) => d.status === 'failed');
-        throw new FindocError(code, `${failed.length} day${failed.length === 1 ? '' : 's'} failed: ${failed.map((d) => d.day ?? d.source).join(', ')}`, {
-          hint: 'see the errors above; fix or replace the files and run the same command again (done days are skipped)',
-        });
-      }
+      const failure = failureOf(report);
+      if (failure) throw failure;
     });
   return withExamples(cmd, [
     'findoc batch s3://edgar/logs/ --from 2017-01-01 --to 2017-06-30 --set 2017-h1',
@@ -156,17 +103,5 @@ function printSummary(r: BatchReport): void {
       d.status === 'failed' ? (d.error?.message ?? '') : d.status === 'processed' ? (d.here ? 'this process' : (d.worker ?? '')) : '',
     ]),
   );
-  const t = r.totals;
-  info(
-    `filter ${r.filter}: ${t.days} days — ${t.processed} processed (${t.processedHere} here), ${t.skipped} skipped, ${t.failed} failed` +
-      `${t.pending ? `, ${t.pending} pending` : ''}; ${t.visits} visits; this process read ${formatRate(t.rowsHere)} rows (${formatRate(t.rowsPerSecond)} rows/s); ${t.seconds.toFixed(1)} s in all`,
-  );
-  if (r.set) {
-    const s = r.set;
-    info(
-      `set ${s.name} (filter ${s.filter}${s.minVisits ? `, min visits ${s.minVisits}` : ''}${s.excludeDays.length ? `, excluding ${formatDayList(s.excludeDays)}` : ''}): ` +
-        `${s.days} days, bands ${s.recomputed ? 'recomputed' : 'already up to date'}`,
-    );
-    for (const l of s.leftOut) info(`  left out ${l.day}: ${l.reason}${l.visits !== null ? ` (${l.visits} visits)` : ''}`);
-  }
+  for (const line of summaryLines(r)) info(line);
 }

@@ -4,14 +4,14 @@
  */
 import { Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
-import { countCompanies, findCompanies, openCompanySync } from '../adapters/companies-store.js';
-import { connectPostgres, migrate, postgresUnavailable } from '../adapters/postgres.js';
+import { openCompanySync } from '../adapters/companies-store.js';
+import { connectPostgres, migrate } from '../adapters/postgres.js';
 import { SecFiles } from '../adapters/sec-files.js';
-import { COMPANY_SOURCES, parseCompanyRef, syncCompanies, type CompanySourceName, type SyncReport } from '../core/companies.js';
+import { parseCompanyRef, syncCompanies, type SyncReport } from '../core/companies.js';
 import { interrupted, isFindocError, notFound, usageError } from '../core/errors.js';
-import { asUnavailable } from '../core/service-errors.js';
 import { checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
 import { Progress, formatBytes, info, printJson, printTable } from '../output.js';
+import { mapPostgresError, parseSources, show } from '../query/companies.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
@@ -117,18 +117,7 @@ function showCommand() {
     .action(async (text, opts, command) => {
       const ref = parseCompanyRef(text);
       if (!ref) throw usageError(`"${text}" is neither a CIK (digits) nor a ticker (letters, digits, '.', '-')`);
-      const config = configOf(command);
-      const pool = await connectPostgres(config.postgres.url, { schema: config.postgres.schema, max: 1 });
-      let rows;
-      let total;
-      try {
-        rows = await findCompanies(pool, ref);
-        total = rows.length === 0 ? await countCompanies(pool) : undefined;
-      } catch (e) {
-        throw mapPostgresError(e, config.postgres.url);
-      } finally {
-        await pool.end();
-      }
+      const { companies: rows, total } = await show(ref, { config: configOf(command) });
       if (opts.json) printJson({ query: text, companies: rows });
       else if (rows.length > 0) printTable(['cik', 'name', 'ticker', 'source', 'updated'], rows.map((r) => [r.cik, r.name, r.ticker ?? '', r.source, r.updatedAt]));
       if (rows.length === 0) {
@@ -136,18 +125,4 @@ function showCommand() {
       }
     });
   return withExamples(cmd, ['findoc companies show AAPL', 'findoc companies show 320193 --json']);
-}
-
-function parseSources(text: string): CompanySourceName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = names.filter((n) => !(COMPANY_SOURCES as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length > 0) throw usageError(`--sources takes ${COMPANY_SOURCES.join(', ')} (comma separated), got "${text}"`);
-  // Lookup first: the order of staging does not decide the winner (the store ranks sources), but the
-  // big file then fails, if it fails, before the small one was fetched for nothing.
-  return COMPANY_SOURCES.filter((s) => names.includes(s)).reverse();
-}
-
-/** Errors from pg itself (the server went away mid-sync) become exit 69 naming the address. */
-function mapPostgresError(e: unknown, url: string): unknown {
-  return asUnavailable(e, (cause) => postgresUnavailable(url, cause));
 }

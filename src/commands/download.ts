@@ -1,17 +1,13 @@
 /**
- * findoc download: EDGAR daily log files from the SEC into S3 or a folder (core: src/core/download.ts,
- * URLs: src/core/sec-urls.ts, stores: src/adapters/day-store.ts). Flags → options → downloadDays → summary.
+ * findoc download: EDGAR daily log files from the SEC into S3 or a folder (the stage: src/download/,
+ * URLs: src/core/sec-urls.ts, stores: src/adapters/day-store.ts). Flags → DownloadOptions → run → report.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { FolderDayStore, S3DayStore } from '../adapters/day-store.js';
-import { HttpClient } from '../adapters/http.js';
-import { ObjectStore } from '../adapters/s3.js';
-import { parseS3Url } from '../core/log-input.js';
-import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DayStore, type DownloadProgress } from '../core/download.js';
-import { FindocError, interrupted, usageError } from '../core/errors.js';
-import { RateLimiter } from '../core/rate-limit.js';
+import type { DayOutcome } from '../download/download.js';
+import { failureOf, listDays, progressLine, reportDocument, run, summaryLine, type DownloadReport, type ListReport } from '../download/run.js';
+import { usageError } from '../core/errors.js';
 import { DEFAULT_RETRY } from '../core/retry.js';
-import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, dayUrl, isSecHost, parseBaseUrl, storedName } from '../core/sec-urls.js';
+import { SEC_BASE_URL, SEC_MAX_RPS, checkUserAgent, isSecHost, parseBaseUrl } from '../core/sec-urls.js';
 import { requestedDays } from '../core/date-range.js';
 import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
@@ -61,19 +57,8 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
       const dates = requestedDays(opts);
       const baseUrl = parseBaseUrl(opts.baseUrl);
       const secHost = isSecHost(baseUrl);
-      const gzip = opts.gzip;
-      const destination = (): DayStore | undefined => {
-        if (opts.toS3 !== undefined && opts.toDir !== undefined) throw usageError('use either --to-s3 or --to-dir, not both');
-        if (opts.toDir !== undefined) return new FolderDayStore(opts.toDir);
-        if (opts.toS3 === undefined) return undefined;
-        const { bucket, key } = parseS3Url(opts.toS3);
-        return new S3DayStore(new ObjectStore(config.s3), bucket, key === '' || key.endsWith('/') ? key : key + '/');
-      };
-
-      if (opts.list) {
-        await list(dates, baseUrl, gzip, destination(), opts.json === true);
-        return;
-      }
+      const target = { toS3: opts.toS3, toDir: opts.toDir };
+      if (opts.list) return printList(await listDays({ dates, baseUrl, gzip: opts.gzip, target }, { config }), opts.json === true);
 
       const userAgent = checkUserAgent(opts.userAgent ?? config.sec.userAgent, secHost, FALLBACK_USER_AGENT);
       const maxRps = integer('--max-rps', opts.maxRps, 1, 1000);
@@ -82,75 +67,24 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
       }
       const concurrency = integer('--concurrency', opts.concurrency, 1, 64);
       const retries = integer('--retries', opts.retries, 0, 20);
-      const timeoutSeconds = parseDuration(opts.timeout, { flag: '--timeout', unit: 's', min: 0.001, max: 3600 });
+      const idleTimeoutMs = parseDuration(opts.timeout, { flag: '--timeout', unit: 's', min: 0.001, max: 3600 }) * 1000;
       const gzipLevel = integer('--gzip-level', opts.gzipLevel, 1, 9);
-      const store = destination();
-      if (!store) throw usageError('say where to store the days: --to-s3 s3://bucket/prefix/ or --to-dir DIR');
-
-      const http = new HttpClient({ maxSockets: concurrency });
-      const progress = new Progress();
-      const shutdown = onShutdown();
-      const started = performance.now();
-      let result;
-      try {
-        result = await downloadDays(
-          {
-            dates,
-            baseUrl,
-            gzip,
-            gzipLevel,
-            force: opts.force === true,
-            concurrency,
-            userAgent,
-            retry: { ...DEFAULT_RETRY, attempts: retries + 1 },
-            idleTimeoutMs: timeoutSeconds * 1000,
-          },
-          { http, store, limiter: new RateLimiter(maxRps, REQUEST_WINDOW_MS) },
-          {
-            onProgress: (p) => progress.update(() => progressLine(p, started)),
-            onRetry: (date, attempt, delay, reason) => {
-              if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-              info(`${date}: ${reason}; retry ${attempt} of ${retries} in ${(delay / 1000).toFixed(1)} s`);
-            },
-          },
-          shutdown.signal,
-        );
-      } finally {
-        progress.done();
-        shutdown.dispose();
-        http.close();
-        store.close?.();
-      }
-
-      const seconds = (performance.now() - started) / 1000;
-      const verdict = runVerdict(result, opts.allowMissing === true);
-      const totals = totalsOf(result.days, seconds);
-      if (opts.json) {
-        printJson({
-          ok: verdict.exitCode === 0,
-          exitCode: verdict.exitCode,
-          baseUrl,
-          destination: store.location,
-          gzip,
-          interrupted: result.interrupted,
-          error: result.fatal?.toJSON() ?? null,
-          totals,
-          days: result.days.map((d) => ({ ...d, seconds: round3(d.seconds) })),
-        });
-      } else {
-        printTable(['date', 'status', 'csv', 'stored', 'rows', 'seconds', 'target / reason'], result.days.map(row));
-        info(
-          `${totals.stored} stored, ${totals.skipped} skipped, ${totals.missing} missing, ${totals.failed} failed of ${totals.days} days: ` +
-            `${formatBytes(totals.csvBytes)} of CSV (${formatBytes(totals.storedBytes)} stored) in ${seconds.toFixed(1)} s`,
-        );
-      }
-      if (verdict.exitCode === 130) {
-        throw interrupted(verdict.message ?? 'interrupted');
-      } else if (verdict.exitCode !== 0) {
-        throw new FindocError(verdict.code ?? 'FINDOC_INTERNAL', verdict.message ?? 'download failed', {
-          hint: result.fatal?.details.hint ?? 'the table lists each day with its reason; stored days are skipped when you run again',
-        });
-      }
+      const [gzip, force, allowMissing] = [opts.gzip, opts.force === true, opts.allowMissing === true];
+      const options = { dates, baseUrl, target, gzip, gzipLevel, force, concurrency, maxRps, retries, idleTimeoutMs, userAgent, allowMissing };
+      const bar = new Progress();
+      const report = await run(options, {
+        config,
+        onShutdown: () => onShutdown(),
+        progress: { update: (p, started) => bar.update(() => progressLine(p, started)), done: () => bar.done() },
+        onRetry: (date, attempt, delay, reason) => {
+          if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+          info(`${date}: ${reason}; retry ${attempt} of ${retries} in ${(delay / 1000).toFixed(1)} s`);
+        },
+      });
+      if (opts.json) printJson(reportDocument(report));
+      else printReport(report);
+      const failure = failureOf(report);
+      if (failure) throw failure;
     });
   return withExamples(cmd, [
     'export FINDOC_USER_AGENT="Sample Company Name admin@example.com"',
@@ -162,34 +96,16 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
   ]);
 }
 
-/** --list: the URLs to fetch; with a destination, only the days not already stored completely. */
-async function list(dates: string[], baseUrl: string, gzip: boolean, store: DayStore | undefined, json: boolean): Promise<void> {
-  const days: { date: string; url: string; target: string | null; action: 'fetch' | 'skip' }[] = [];
-  try {
-    for (const date of dates) {
-      const name = storedName(date, gzip);
-      const found = store && ((await store.find(name)) ?? (await store.find(storedName(date, !gzip))));
-      days.push({ date, url: dayUrl(date, baseUrl), target: store ? store.target(found?.name ?? name) : null, action: found ? 'skip' : 'fetch' });
-    }
-  } finally {
-    store?.close?.();
-  }
-  if (json) {
-    printJson({ baseUrl, destination: store?.location ?? null, days });
-    return;
-  }
-  for (const d of days) if (d.action === 'fetch') process.stdout.write(d.url + '\n');
-  const skipped = days.filter((d) => d.action === 'skip').length;
-  if (skipped > 0) info(`${skipped} day${skipped === 1 ? '' : 's'} already stored completely in ${store?.location} (not listed; --force fetches them again)`);
+function printList(l: ListReport, json: boolean): void {
+  if (json) return printJson({ baseUrl: l.baseUrl, destination: l.destination, days: l.days });
+  for (const d of l.days) if (d.action === 'fetch') process.stdout.write(d.url + '\n');
+  const skipped = l.days.filter((d) => d.action === 'skip').length;
+  if (skipped > 0) info(`${skipped} day${skipped === 1 ? '' : 's'} already stored completely in ${l.destination} (not listed; --force fetches them again)`);
 }
 
-function progressLine(p: Readonly<DownloadProgress>, started: number): string {
-  const done = p.stored + p.skipped + p.missing + p.failed;
-  const rate = p.csvBytes / Math.max(1e-3, (performance.now() - started) / 1000);
-  return (
-    `days ${done}/${p.total} (${p.stored} stored, ${p.skipped} skipped, ${p.missing} missing, ${p.failed} failed, ${p.inFlight} in flight) · ` +
-    `zip ${formatBytes(p.zipBytes)} · csv ${formatBytes(p.csvBytes)} (${formatBytes(rate)}/s)`
-  );
+function printReport(report: DownloadReport): void {
+  printTable(['date', 'status', 'csv', 'stored', 'rows', 'seconds', 'target / reason'], report.result.days.map(row));
+  info(summaryLine(report));
 }
 
 const STATUS_COLOUR = { stored: 'green', skipped: 'grey', missing: 'yellow', failed: 'red' } as const;
@@ -206,22 +122,3 @@ function row(d: DayOutcome): (string | number)[] {
     stored ? d.target : (d.reason ?? ''),
   ];
 }
-
-function totalsOf(days: DayOutcome[], seconds: number) {
-  const t = { days: days.length, stored: 0, skipped: 0, missing: 0, failed: 0, zipBytes: 0, csvBytes: 0, storedBytes: 0, rows: 0, seconds: round3(seconds) };
-  for (const d of days) {
-    t[d.status]++;
-    t.zipBytes += d.zipBytes;
-    if (d.status === 'stored' || d.status === 'skipped') {
-      t.csvBytes += d.csvBytes;
-      t.storedBytes += d.storedBytes;
-      t.rows += d.rows;
-    }
-  }
-  return t;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-

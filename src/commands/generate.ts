@@ -1,24 +1,21 @@
 /**
- * findoc generate: write SYNTHETIC days in the EDGAR log format (core: src/core/synthetic/). Flags →
- * options → generateDays → summary.
+ * findoc generate: write SYNTHETIC days in the EDGAR log format (the stage: src/generate/). Flags →
+ * GenerateOptions → run → summary.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { ObjectStore } from '../adapters/s3.js';
-import { parseS3Url } from '../core/log-input.js';
-import { DEFAULT_DAY_VARIATION } from '../core/synthetic/calibration.js';
-import { parseDate } from '../core/synthetic/day-generator.js';
-import { LOG_FORMATS, type LogFormat } from '../core/synthetic/encode.js';
-import { parseHotBurst } from '../core/synthetic/hot-burst.js';
-import { generateDays, syntheticNote, type Destination, type DayResult } from '../core/synthetic/write-days.js';
-import { interrupted, usageError } from '../core/errors.js';
+import { DEFAULT_DAY_VARIATION } from '../generate/calibration.js';
+import { LOG_FORMATS, type LogFormat } from '../generate/encode.js';
+import { parseHotBurst } from '../generate/hot-burst.js';
+import { failureOf, progressLine, run, summaryLine } from '../generate/run.js';
+import type { DayResult } from '../generate/write-days.js';
+import { usageError } from '../core/errors.js';
 import { requestedDays } from '../core/date-range.js';
 import { parseInteger as integer } from '../core/integers.js';
-import { Progress, formatBytes, formatRate, info, printJson, printTable } from '../output.js';
+import { Progress, formatBytes, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
 
 const DEFAULT_ROWS = 200_000;
-/** A bound on one run's range, to catch a mistyped year (--from 2017 --to 2071). */
 
 export function generateCommand() {
   const cmd = new Command('generate')
@@ -60,76 +57,22 @@ multipart upload that only appears when complete). Ctrl-C stops cleanly and remo
       const dayVariation = Number(opts.dayVariation);
       if (!(dayVariation >= 0 && dayVariation <= 0.45)) throw usageError(`--day-variation must be 0 … 0.45, got ${opts.dayVariation}`);
       const hot = opts.hot.map(parseHotBurst);
-      const format = opts.format;
-
-      if ((opts.out === undefined) === (opts.toS3 === undefined)) {
-        throw usageError('say where to write: --out DIR, --out - (stdout) or --to-s3 s3://bucket/prefix/ (exactly one)');
-      }
-      let destination: Destination;
-      let store: ObjectStore | undefined;
-      if (opts.out === '-') {
-        if (dates.length !== 1) throw usageError('--out - writes one day to stdout: use --date, or --out DIR for a range');
-        if (opts.json) throw usageError('--json cannot be used with --out - (stdout carries the data)');
-        if (format === 'csv' || process.stdout.isTTY !== true) destination = { kind: 'stdout' };
-        else throw usageError(`refusing to write ${format} bytes to a terminal: redirect stdout or use --out DIR`);
-      } else if (opts.out !== undefined) {
-        destination = { kind: 'dir', dir: opts.out };
-      } else {
-        const { bucket, key } = parseS3Url(opts.toS3 as string);
-        const prefix = key === '' || key.endsWith('/') ? key : key + '/';
-        store = new ObjectStore(configOf(command).s3);
-        destination = { kind: 's3', bucket, prefix, store };
-      }
-
-      const progress = new Progress();
-      const shutdown = onShutdown();
-      const started = performance.now();
-      let result;
-      try {
-        result = await generateDays({ seed, dates, rowsPerDay, dayVariation, hot, format, destination }, shutdown.signal, {
-          onChunk: (s) =>
-            progress.update(() => {
-              const pct = s.expectedRows > 0 ? Math.min(100, (100 * s.rows) / s.expectedRows) : 100;
-              const rate = s.rows / Math.max(1e-3, (performance.now() - started) / 1000);
-              return `day ${s.dayIndex + 1}/${dates.length} ${s.date}: ${pct.toFixed(0)}% ${formatRate(s.rows)} rows, ${formatBytes(s.bytes)} csv (${formatRate(rate)} rows/s)`;
-            }),
-        });
-      } finally {
-        progress.done();
-        shutdown.dispose();
-        store?.close();
-      }
-
-      const seconds = (performance.now() - started) / 1000;
-      const totals = result.days.reduce((t, d) => ({ rows: t.rows + d.rows, bytes: t.bytes + d.bytes, csvBytes: t.csvBytes + d.csvBytes }), {
-        rows: 0,
-        bytes: 0,
-        csvBytes: 0,
+      const options = { dates, rowsPerDay, seed, dayVariation, hot, format: opts.format, out: opts.out, toS3: opts.toS3, json: opts.json === true };
+      const bar = new Progress();
+      const report = await run(options, {
+        config: () => configOf(command),
+        stdoutIsTTY: process.stdout.isTTY === true,
+        onShutdown: () => onShutdown(),
+        progress: { update: (s, started) => bar.update(() => progressLine(s, dates.length, started)), done: () => bar.done() },
       });
-      const summary = {
-        synthetic: true,
-        note: syntheticNote(seed),
-        seed,
-        format,
-        rowsPerDay,
-        dayVariation,
-        hot,
-        interrupted: result.interrupted,
-        days: result.days.length,
-        rows: totals.rows,
-        bytes: totals.bytes,
-        csvBytes: totals.csvBytes,
-        seconds: round3(seconds),
-        rowsPerSecond: Math.round(totals.rows / Math.max(1e-9, seconds)),
-        files: result.days.map((d) => ({ ...d, seconds: round3(d.seconds) })),
-      };
-      if (opts.json) printJson(summary);
-      else if (destination.kind === 'stdout') info(summaryLine(summary.days, totals.rows, totals.bytes, seconds));
+      if (opts.json) printJson(report.summary);
+      else if (report.destination === 'stdout') info(summaryLine(report));
       else {
-        if (result.days.length > 0) printTable(['date', 'file (synthetic)', 'rows', 'hot rows', 'bytes', 'seconds'], result.days.map(row));
-        info(summaryLine(summary.days, totals.rows, totals.bytes, seconds));
+        if (report.days.length > 0) printTable(['date', 'file (synthetic)', 'rows', 'hot rows', 'bytes', 'seconds'], report.days.map(row));
+        info(summaryLine(report));
       }
-      if (result.interrupted) throw interrupted('interrupted: the day being written was discarded; the days listed are complete');
+      const failure = failureOf(report);
+      if (failure) throw failure;
     });
   return withExamples(cmd, [
     'findoc generate --date 2017-06-30 --out data/',
@@ -143,13 +86,3 @@ multipart upload that only appears when complete). Ctrl-C stops cleanly and remo
 function row(d: DayResult): (string | number)[] {
   return [d.date, d.target, d.rows, d.hotRows, formatBytes(d.bytes), d.seconds.toFixed(1)];
 }
-
-function summaryLine(days: number, rows: number, bytes: number, seconds: number): string {
-  return `generated ${days} synthetic day${days === 1 ? '' : 's'}: ${rows} rows, ${formatBytes(bytes)} in ${seconds.toFixed(1)} s (${formatRate(rows / Math.max(1e-9, seconds))} rows/s)`;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-

@@ -1,25 +1,19 @@
 /**
- * findoc replay: historical EDGAR logs into Kafka, in real time or faster (DESIGN §3.2; the loop and the
- * record format: src/core/replay.ts, pacing: src/core/pacing.ts, producing: src/adapters/kafka-producer.ts).
- * Flags → ReplayOptions → replay → summary.
+ * findoc replay: historical EDGAR logs into Kafka, in real time or faster (DESIGN §3.2; the stage:
+ * src/replay/ — the loop and the record format in replay.ts, pacing in pacing.ts, the run in run.ts).
+ * Flags → ReplayOptions → run → report.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
-import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
-import { ObjectStore } from '../adapters/s3.js';
 import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
-import { type Pace } from '../core/pacing.js';
 import { parseTimeOfDay } from '../core/time-of-day.js';
-import { replay, type ReplayProgress, type ReplaySummary } from '../core/replay.js';
-import { REJECT_DESCRIPTIONS, REJECT_REASONS } from '../core/rejects.js';
-import { formatDay, formatTime } from '../core/visit.js';
-import { Progress, formatRate, info, printJson, printTable } from '../output.js';
+import type { Pace } from '../replay/pacing.js';
+import type { ReplayProgress } from '../replay/replay.js';
+import { DEFAULT_TOPIC, progressLine, reportDocument, reportRows, run, type ReplayReport } from '../replay/run.js';
+import { Progress, info, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { configOf, withExamples } from './context.js';
-
-export const DEFAULT_TOPIC = 'edgar.visits';
 
 export function replayCommand() {
   const cmd = new Command('replay')
@@ -60,39 +54,25 @@ with the same idempotent sequence numbers, and the topic holds every visit exact
     .action(async (inputs, opts, command) => {
       const config = configOf(command);
       const pace = paceOf(opts);
-      const partitions = parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS);
-      const limit = opts.limit === undefined ? undefined : parseInteger('--limit', opts.limit, 1, Number.MAX_SAFE_INTEGER);
-      const startAt = opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt, '--start-at');
-      const retryForMs = parseDuration(opts.retryFor, { flag: '--retry-for', unit: 'ms', bare: 's', min: 0, max: MAX_DURATION_SECONDS * 1000 });
-      const store = inputs.some((i) => i.startsWith('s3://')) ? new ObjectStore(config.s3) : undefined;
-
-      const kafka = createKafka(config.kafka);
-      await withAdmin(kafka, config.kafka, (admin) => ensureTopic(admin, opts.topic, partitions));
-      const producer = await KafkaVisitProducer.open(config.kafka, opts.topic, { retryForMs });
-      const progress = new Progress();
-      const shutdown = onShutdown();
-      let summary: ReplaySummary;
-      try {
-        summary = await replay(inputs, producer, {
-          pace,
-          loop: opts.loop === true,
-          keepTime: opts.keepTime === true,
-          limit,
-          startAt,
-          from: opts.from,
-          to: opts.to,
-          strict: opts.strict === true,
-          store,
-          signal: shutdown.signal,
-          onProgress: (p) => progress.update(() => progressLine(p)),
-        });
-      } finally {
-        progress.done();
-        shutdown.dispose();
-        await producer.close();
-        store?.close();
-      }
-      report(summary, { topic: opts.topic, brokers: brokerAddress(config.kafka), pace, keepTime: opts.keepTime === true, json: opts.json === true });
+      const options = {
+        inputs,
+        topic: opts.topic,
+        pace,
+        partitions: parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS),
+        loop: opts.loop === true,
+        keepTime: opts.keepTime === true,
+        limit: opts.limit === undefined ? undefined : parseInteger('--limit', opts.limit, 1, Number.MAX_SAFE_INTEGER),
+        startAt: opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt, '--start-at'),
+        from: opts.from,
+        to: opts.to,
+        strict: opts.strict === true,
+        retryForMs: parseDuration(opts.retryFor, { flag: '--retry-for', unit: 'ms', bare: 's', min: 0, max: MAX_DURATION_SECONDS * 1000 }),
+      };
+      const bar = new Progress();
+      const progress = { update: (p: ReplayProgress) => bar.update(() => progressLine(p)), done: () => bar.done() };
+      const report = await run(options, { config, onShutdown: () => onShutdown(), progress });
+      if (opts.json) printJson(reportDocument(report));
+      else printReport(report);
     });
   return withExamples(cmd, [
     'findoc replay s3://edgar/logs/ --from 2017-06-30 --to 2017-06-30 --speed 10',
@@ -115,65 +95,8 @@ function positiveNumber(text: string, flag: string): number {
   return n;
 }
 
-function paceText(pace: Pace): string {
-  return pace.mode === 'max' ? 'max' : pace.mode === 'rate' ? `rate ${pace.perSecond}/s` : `speed ${pace.factor}x`;
-}
-
-function isoSecond(second: number | null): string | null {
-  return second === null ? null : `${formatDay(second)}T${formatTime(second)}Z`;
-}
-
-function isoMs(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-function progressLine(p: ReplayProgress): string {
-  const rate = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
-  const when = Number.isNaN(p.original) ? '' : `  event ${formatDay(p.original)} ${formatTime(p.original)} → ${new Date(p.stampMs).toISOString().slice(11, 19)}`;
-  return `replay: ${p.sent.toLocaleString('en-US')} visits sent (${formatRate(rate)}/s)${p.pass > 1 ? `  pass ${p.pass}` : ''}${when}`;
-}
-
-function report(s: ReplaySummary, run: { topic: string; brokers: string; pace: Pace; keepTime: boolean; json: boolean }): void {
-  const rejects = s.rejects.toJSON();
-  if (run.json) {
-    printJson({
-      topic: run.topic,
-      brokers: run.brokers,
-      pace: run.pace,
-      keepTime: run.keepTime,
-      visitsSent: s.visitsSent,
-      rejected: rejects.total,
-      rejects,
-      skipped: s.skipped,
-      files: s.files,
-      passes: s.passes,
-      stoppedBy: s.stoppedBy,
-      durationMs: Math.round(s.durationMs),
-      visitsPerSecond: Math.round(s.visitsPerSecond),
-      firstEventSecond: s.firstEventSecond,
-      lastEventSecond: s.lastEventSecond,
-      firstEvent: isoSecond(s.firstEventSecond),
-      lastEvent: isoSecond(s.lastEventSecond),
-      firstStamp: isoMs(s.firstStampMs),
-      lastStamp: isoMs(s.lastStampMs),
-      maxLagMs: s.maxLagMs,
-    });
-    return;
-  }
-  const rows: (string | number)[][] = [
-    ['topic', `${run.topic} at ${run.brokers}`],
-    ['pace', paceText(run.pace) + (run.keepTime ? ', original timestamps (--keep-time)' : '')],
-    ['visits sent', s.visitsSent.toLocaleString('en-US')],
-    ['rejected rows (not sent)', rejects.total.toLocaleString('en-US')],
-    ...REJECT_REASONS.filter((r) => s.rejects.count(r) > 0).map((r) => [`  ${r}`, `${s.rejects.count(r)} (${REJECT_DESCRIPTIONS[r]})`]),
-    ...(s.skipped > 0 ? [['skipped by --start-at', s.skipped.toLocaleString('en-US')]] : []),
-    ['files read', `${s.files}${s.passes > 1 ? ` (${s.passes} passes)` : ''}`],
-    ['first event (original → re-stamped)', `${isoSecond(s.firstEventSecond) ?? '-'} → ${isoMs(s.firstStampMs) ?? '-'}`],
-    ['last event (original → re-stamped)', `${isoSecond(s.lastEventSecond) ?? '-'} → ${isoMs(s.lastStampMs) ?? '-'}`],
-    ['duration', `${(s.durationMs / 1000).toFixed(1)} s`],
-    ['rate', `${formatRate(s.visitsPerSecond)} visits/s`],
-    ['stopped by', s.stoppedBy === 'end' ? 'end of input' : s.stoppedBy === 'limit' ? '--limit' : 'signal (Ctrl-C)'],
-  ];
-  printTable(['replay', ''], rows);
-  if (rejects.samples.length > 0) info(`reject samples: ${rejects.samples.map((x) => `${x.file ?? ''}:${x.line} ${x.reason}`).join('; ')}`);
+function printReport(report: ReplayReport): void {
+  printTable(['replay', ''], reportRows(report));
+  const { samples } = report.summary.rejects.toJSON();
+  if (samples.length > 0) info(`reject samples: ${samples.map((x) => `${x.file ?? ''}:${x.line} ${x.reason}`).join('; ')}`);
 }

@@ -2,7 +2,7 @@
  * findoc watch: the live terminal dashboard (DESIGN §3.5). Flags → options → runWatch (src/watch/).
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { WINDOWS, type TopWindow } from '../core/dashboard.js';
+import { WINDOWS, type TopWindow } from '../watch/dashboard.js';
 import { parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { runWatch } from '../watch/run.js';

@@ -105,25 +105,12 @@ export class RawRowEncoder {
       out[p++] = TAB;
       p = copyNumber(src, fs[base + cCik], fs[base + cCik + 1] - 1, out, p);
       out[p++] = TAB;
-      let q = copyText(src, fs[base + cAcc], fs[base + cAcc + 1] - 1, out, p);
-      let clean = true;
-      if (q < 0) {
-        q = copyTextSlow(src, fs[base + cAcc], fs[base + cAcc + 1] - 1, out, p);
-        clean = q >= 0;
-        if (q < 0) q = -q;
-      }
-      p = q;
+      const qa = copyTextSanitized(src, fs[base + cAcc], fs[base + cAcc + 1] - 1, out, p);
+      p = qa < 0 ? -qa : qa;
       out[p++] = TAB;
-      q = copyText(src, fs[base + cExt], fs[base + cExt + 1] - 1, out, p);
-      if (q < 0) {
-        q = copyTextSlow(src, fs[base + cExt], fs[base + cExt + 1] - 1, out, p);
-        if (q < 0) {
-          clean = false;
-          q = -q;
-        }
-      }
-      p = q;
-      if (!clean) this.sanitized++;
+      const qe = copyTextSanitized(src, fs[base + cExt], fs[base + cExt + 1] - 1, out, p);
+      p = qe < 0 ? -qe : qe;
+      if (qa < 0 || qe < 0) this.sanitized++;
       out[p++] = TAB;
       p = copyNumber(src, fs[base + cCode], fs[base + cCode + 1] - 1, out, p);
       out[p++] = TAB;
@@ -234,4 +221,13 @@ function writeInt(out: Uint8Array, p: number, value: number): number {
     value = next;
   } while (value > 0);
   return end;
+}
+
+/**
+ * copyText, or copyTextSlow when the text holds a NUL or a byte outside ASCII: the end position, negated
+ * when text had to be replaced with U+FFFD.
+ */
+function copyTextSanitized(src: Buffer, s: number, e: number, out: Uint8Array, p: number): number {
+  const q = copyText(src, s, e, out, p);
+  return q >= 0 ? q : copyTextSlow(src, s, e, out, p);
 }

@@ -1,6 +1,6 @@
 /**
  * The dashboard's terminal (blessed + blessed-contrib): lays out and paints a DashboardView
- * (src/core/dashboard.ts), and turns keys into calls. It reads no service and computes nothing.
+ * (src/watch/dashboard.ts), and turns keys into calls. It reads no service and computes nothing.
  *
  *   ┌ visits/s, last 5 min … ───────────────────────────┐┌ temperature ─────┐
  *   │  line chart: visits/s, p25, p75, p95               ││ HOT              │
@@ -20,7 +20,7 @@
  */
 import blessed from 'blessed';
 import contrib, { type LineElement, type LineSeries, type TableElement } from 'blessed-contrib';
-import type { DashboardView, StatusPart, Tone, TopTable } from '../core/dashboard.js';
+import type { DashboardView, StatusPart, Tone, TopTable } from './dashboard.js';
 import type { TemperatureLevel } from '../core/temperature.js';
 
 export interface ScreenActions {
@@ -66,12 +66,54 @@ of the day in the day set (--set): cold < p25 ≤ normal
 the 10 s before. ▲ = rising fastest: largest gain of
 share of the window against the window before.`;
 
+/** The widgets of the layout above, one blessed screen. */
+interface Widgets {
+  screen: blessed.Widgets.Screen;
+  chart: LineElement;
+  temperature: blessed.Widgets.BoxElement;
+  topAll: TableElement;
+  topWindow: TableElement;
+  status: blessed.Widgets.BoxElement;
+  help: blessed.Widgets.BoxElement;
+}
+
+/** Colour names as styles: 'default'/'normal' under NO_COLOR. */
+interface Palette {
+  colour: boolean;
+  c: (name: string) => string;
+  line: (name: string) => string;
+}
+
 export function createDashboardScreen(actions: ScreenActions, options: { colour: boolean }): DashboardScreen {
   const colour = options.colour;
-  const c = (name: string) => (colour ? name : 'default');
-  const line = (name: string) => (colour ? name : 'normal');
-  const tone = (p: StatusPart) => (colour && p.tone !== 'normal' ? `${SGR[p.tone]}${p.text}${RESET}` : p.text);
+  const palette: Palette = { colour, c: (name) => (colour ? name : 'default'), line: (name) => (colour ? name : 'normal') };
+  const w = createWidgets(palette);
+  let last: DashboardView | null = null;
+  let destroyed = false;
+  bindKeys(w, actions, () => {
+    // blessed-contrib sizes a chart's canvas and a table's columns when attached: re-attach, repaint.
+    w.chart.emit('attach');
+    if (last && !destroyed) paint(w, last, palette);
+  });
+  return {
+    chartPoints: () => Math.max(10, (w.chart.width as number) * 2 - 24),
+    statusWidth: () => Math.max(20, Math.floor((w.screen.width as number) / 2)),
+    render(view: DashboardView) {
+      last = view;
+      if (!destroyed) paint(w, view, palette);
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      w.screen.destroy();
+    },
+    get destroyed() {
+      return destroyed;
+    },
+  };
+}
 
+function createWidgets({ colour, c, line }: Palette): Widgets {
   const screen = blessed.screen({
     smartCSR: true,
     fullUnicode: true,
@@ -142,11 +184,11 @@ export function createDashboardScreen(actions: ScreenActions, options: { colour:
     hidden: true,
     style: { border: { fg: c('yellow') } },
   });
-  for (const w of [chart, temperature, topAll, topWindow, status, help]) screen.append(w);
+  for (const x of [chart, temperature, topAll, topWindow, status, help]) screen.append(x);
+  return { screen, chart, temperature, topAll, topWindow, status, help };
+}
 
-  let last: DashboardView | null = null;
-  let destroyed = false;
-
+function bindKeys({ screen, help }: Widgets, actions: ScreenActions, onResize: () => void): void {
   // In raw mode Ctrl-C is a key ('C-c'), not SIGINT: it is handled here like q.
   screen.key(['q', 'C-c'], () => actions.quit());
   screen.key(['escape'], () => {
@@ -162,78 +204,62 @@ export function createDashboardScreen(actions: ScreenActions, options: { colour:
   });
   screen.key(['p'], () => actions.togglePause());
   screen.key(['w'], () => actions.nextWindow());
-  screen.on('resize', () => {
-    // blessed-contrib sizes a chart's canvas and a table's columns when attached: re-attach, repaint.
-    chart.emit('attach');
-    if (last) paint(last);
-  });
+  screen.on('resize', onResize);
+}
 
-  function paintTable(t: TableElement, data: TopTable): void {
-    const inner = Math.max(10, (t.width as number) - 4);
-    const visitsWidth = 8;
-    const nameWidth = Math.max(4, inner - 3 - 2 - visitsWidth - 3);
-    t.options.columnWidth = [3, 2, nameWidth, visitsWidth];
-    t.setLabel(` ${fit(data.title, Math.max(8, (t.width as number) - 6))} `);
-    t.setData({
-      headers: ['#', '', 'company', 'visits'.padStart(visitsWidth)],
-      data: data.rows.map((r) => [
-        String(r.rank),
-        r.rising ? (colour ? `${SGR.good}▲${RESET}` : '▲') : ' ',
-        fit(r.label, nameWidth),
-        String(r.visits).padStart(visitsWidth),
-      ]),
-    });
-  }
+function paint(w: Widgets, view: DashboardView, palette: Palette): void {
+  const { colour } = palette;
+  paintChart(w.chart, view, palette);
 
-  function paint(view: DashboardView): void {
-    if (destroyed) return;
-    chart.setLabel(` ${fit(view.chartTitle, Math.max(10, (chart.width as number) - 6))} `);
-    const c0 = view.chart;
-    if (c0 && c0.x.length > 1) {
-      chart.options.maxY = Math.max(1, c0.maxY * 1.15);
-      const series: LineSeries[] = [];
-      if (c0.hasBands) {
-        series.push({ title: 'p95', x: c0.x, y: c0.p95, style: { line: line('red') } });
-        series.push({ title: 'p75', x: c0.x, y: c0.p75, style: { line: line('green') } });
-        series.push({ title: 'p25', x: c0.x, y: c0.p25, style: { line: line('blue') } });
-      }
-      series.push({ title: 'visits/s', x: c0.x, y: c0.visits, style: { line: line('yellow') } });
-      // The first series gives the x labels; blessed-contrib draws series in order (visits last, on top).
-      chart.setData(series);
-    } else {
-      // Nothing applied yet (the temperature box says "waiting for the stream"): an empty plot.
-      chart.clear();
+  const style = LEVEL_STYLE[view.level];
+  const [word, ...rest] = view.temperature;
+  const head = colour && view.level !== 'unknown' ? `\x1b[1;${bgCode(style.bg)};${fgCode(style.fg)}m ${word} ${RESET}` : `[ ${word} ]`;
+  w.temperature.setContent([head, '', ...rest].join('\n'));
+
+  paintTable(w.topAll, view.topAll, colour);
+  paintTable(w.topWindow, view.topWindow, colour);
+
+  const tone = (p: StatusPart) => (colour && p.tone !== 'normal' ? `${SGR[p.tone]}${p.text}${RESET}` : p.text);
+  const sep = colour ? `${SGR.dim} │ ${RESET}` : ' | ';
+  w.status.setContent(view.status.map(tone).join(sep));
+  w.screen.render();
+}
+
+function paintChart(chart: LineElement, view: DashboardView, { line }: Palette): void {
+  chart.setLabel(` ${fit(view.chartTitle, Math.max(10, (chart.width as number) - 6))} `);
+  const c0 = view.chart;
+  if (c0 && c0.x.length > 1) {
+    chart.options.maxY = Math.max(1, c0.maxY * 1.15);
+    const series: LineSeries[] = [];
+    if (c0.hasBands) {
+      series.push({ title: 'p95', x: c0.x, y: c0.p95, style: { line: line('red') } });
+      series.push({ title: 'p75', x: c0.x, y: c0.p75, style: { line: line('green') } });
+      series.push({ title: 'p25', x: c0.x, y: c0.p25, style: { line: line('blue') } });
     }
-
-    const style = LEVEL_STYLE[view.level];
-    const [word, ...rest] = view.temperature;
-    const head = colour && view.level !== 'unknown' ? `\x1b[1;${bgCode(style.bg)};${fgCode(style.fg)}m ${word} ${RESET}` : `[ ${word} ]`;
-    temperature.setContent([head, '', ...rest].join('\n'));
-
-    paintTable(topAll, view.topAll);
-    paintTable(topWindow, view.topWindow);
-
-    const sep = colour ? `${SGR.dim} │ ${RESET}` : ' | ';
-    status.setContent(view.status.map(tone).join(sep));
-    screen.render();
+    series.push({ title: 'visits/s', x: c0.x, y: c0.visits, style: { line: line('yellow') } });
+    // The first series gives the x labels; blessed-contrib draws series in order (visits last, on top).
+    chart.setData(series);
+  } else {
+    // Nothing applied yet (the temperature box says "waiting for the stream"): an empty plot.
+    chart.clear();
   }
+}
 
-  return {
-    chartPoints: () => Math.max(10, (chart.width as number) * 2 - 24),
-    statusWidth: () => Math.max(20, Math.floor((screen.width as number) / 2)),
-    render(view: DashboardView) {
-      last = view;
-      paint(view);
-    },
-    destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      screen.destroy();
-    },
-    get destroyed() {
-      return destroyed;
-    },
-  };
+function paintTable(t: TableElement, data: TopTable, colour: boolean): void {
+  const inner = Math.max(10, (t.width as number) - 4);
+  const visitsWidth = 8;
+  const nameWidth = Math.max(4, inner - 3 - 2 - visitsWidth - 3);
+  t.options.columnWidth = [3, 2, nameWidth, visitsWidth];
+  t.setLabel(` ${fit(data.title, Math.max(8, (t.width as number) - 6))} `);
+  t.setData({
+    headers: ['#', '', 'company', 'visits'.padStart(visitsWidth)],
+    data: data.rows.map((r) => [
+      String(r.rank),
+      r.rising ? (colour ? `${SGR.good}▲${RESET}` : '▲') : ' ',
+      fit(r.label, nameWidth),
+      String(r.visits).padStart(visitsWidth),
+    ]),
+  });
 }
 
 function fit(text: string, width: number): string {

@@ -27,7 +27,7 @@ import { createRedis, redisAddress } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
 import type { OffsetReader } from '../adapters/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
-import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from '../core/dashboard.js';
+import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from './dashboard.js';
 import { consumerLag } from '../core/lag.js';
 import { percentileOfHistogram } from '../core/percentiles.js';
 import { MEASURE_SECONDS, SECONDS_PER_DAY, type Band } from '../core/temperature.js';
@@ -176,55 +176,124 @@ function sum(counts: readonly number[], from: number, a: number, b: number): num
 }
 
 export function createWatchSource(o: SourceOptions): WatchSource {
-  const timeoutMs = o.timeoutMs ?? 2000;
-  const health = new Health();
-  const bands = new Bands(o.setName);
-  const names = new Names();
-  const redisAt = redisAddress(o.redisUrl);
-  const pgAt = postgresAddress(o.postgresUrl);
-  let redis: Redis | null = null;
-  let state: StreamState | null = null;
-  const pool = createPool(o.postgresUrl, { schema: o.schema, max: 2, connectTimeoutMs: timeoutMs });
-  let topReadAt = 0;
-  let topReadWindow: TopWindow | null = null;
-  let applied: { topic: string; partition: number; offset: number }[] = [];
+  return new LiveSource(o);
+}
 
-  const snapshot: WatchSnapshot = {
-    now: Date.now(),
-    latest: null,
-    lastApplyMs: null,
-    series: { from: 0, counts: [] },
-    bandAt: bands.bandAt,
-    setName: o.setName,
-    prefix: o.prefix,
-    topAll: [],
-    window: '10s',
-    topWindow: [],
-    windowTotal: 0,
-    previous: new Map(),
-    previousTotal: 0,
-    names: names.known,
-    partitions: [],
-    ingestRate: null,
-    down: [],
-  };
+/**
+ * The services behind one dashboard: Redis (the stream's state), Kafka (the lag), PostgreSQL (bands and
+ * names). Each read fills one snapshot; a service that fails to answer is marked down in it, and the
+ * others still answer.
+ */
+class LiveSource implements WatchSource {
+  private readonly timeoutMs: number;
+  private readonly health = new Health();
+  private readonly bands: Bands;
+  private readonly names = new Names();
+  private readonly redisAt: string;
+  private readonly pgAt: string;
+  private redis: Redis | null = null;
+  private state: StreamState | null = null;
+  private readonly pool: ReturnType<typeof createPool>;
+  private topReadAt = 0;
+  private topReadWindow: TopWindow | null = null;
+  private applied: { topic: string; partition: number; offset: number }[] = [];
+  private readonly snapshot: WatchSnapshot;
 
-  async function readRedis(window: TopWindow, span: number): Promise<void> {
-    if (!redis || !state) {
-      // Not persistent: commands fail at once while disconnected instead of queueing behind a dead link.
-      redis = createRedis(o.redisUrl, { connectTimeoutMs: timeoutMs });
-      state = new StreamState(redis, o.prefix);
-      await redis.connect();
+  constructor(private readonly o: SourceOptions) {
+    this.timeoutMs = o.timeoutMs ?? 2000;
+    this.bands = new Bands(o.setName);
+    this.redisAt = redisAddress(o.redisUrl);
+    this.pgAt = postgresAddress(o.postgresUrl);
+    this.pool = createPool(o.postgresUrl, { schema: o.schema, max: 2, connectTimeoutMs: this.timeoutMs });
+    this.snapshot = {
+      now: Date.now(),
+      latest: null,
+      lastApplyMs: null,
+      series: { from: 0, counts: [] },
+      bandAt: this.bands.bandAt,
+      setName: o.setName,
+      prefix: o.prefix,
+      topAll: [],
+      window: '10s',
+      topWindow: [],
+      windowTotal: 0,
+      previous: new Map(),
+      previousTotal: 0,
+      names: this.names.known,
+      partitions: [],
+      ingestRate: null,
+      down: [],
+    };
+  }
+
+  initial(): WatchSnapshot {
+    return { ...this.snapshot, now: Date.now() };
+  }
+
+  async read(window: TopWindow, span: number): Promise<WatchSnapshot> {
+    const { snapshot, pool, pgAt } = this;
+    if (snapshot.window !== window) {
+      // Shown at once, even while Redis is down: an empty table under the new window's title.
+      Object.assign(snapshot, { window, topWindow: [], windowTotal: 0, previous: new Map(), previousTotal: 0, risingNow: undefined });
     }
-    const st = state;
+    // Redis then Kafka (the lag needs the applied offsets), and PostgreSQL beside them (names wait for
+    // the top lists): a refresh waits for the slower chain, not for the sum of the services.
+    const redisThenKafka = this.readRedisThenKafka(window, span);
+    const bandsRead = this.guarded('PostgreSQL', pgAt, async () => {
+      await this.bands.refresh(pool);
+      snapshot.bandsNote = this.bands.note;
+      snapshot.setFilter = this.bands.filter;
+    });
+    // allSettled: an unexpected error in one must not leave the other's rejection unhandled.
+    const [chain, pg] = await Promise.allSettled([redisThenKafka, bandsRead]);
+    if (chain.status === 'rejected') throw chain.reason;
+    if (pg.status === 'rejected') throw pg.reason;
+    const pgOk = pg.value;
+    if (pgOk) await this.guarded('PostgreSQL', pgAt, () => this.names.refresh(pool, [...snapshot.topAll, ...snapshot.topWindow].map((e) => e.cik)));
+    snapshot.now = Date.now();
+    snapshot.down = this.health.list();
+    return { ...snapshot };
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+    this.redis = null;
+    await Promise.all([this.pool.end().catch(() => undefined), this.o.kafka?.close().catch(() => undefined)]);
+  }
+
+  private async readRedisThenKafka(window: TopWindow, span: number): Promise<void> {
+    const { o, snapshot } = this;
+    const redisOk = await this.guarded('Redis', this.redisAt, () => this.readRedis(window, span), () => {
+      this.redis?.disconnect();
+      this.redis = null;
+      this.state = null;
+    });
+    if (!redisOk || !o.kafka) {
+      // Offsets unknown (Redis down), or no Kafka configured: the lag is unknown, not zero.
+      snapshot.partitions = this.applied.map((a) => ({ partition: a.partition, lag: null }));
+      return;
+    }
+    const kafkaOk = await this.guarded('Kafka', o.kafka.address, () => this.readKafka());
+    if (!kafkaOk) snapshot.partitions = this.applied.map((a) => ({ partition: a.partition, lag: null }));
+  }
+
+  private async readRedis(window: TopWindow, span: number): Promise<void> {
+    const { o, snapshot } = this;
+    if (!this.redis || !this.state) {
+      // Not persistent: commands fail at once while disconnected instead of queueing behind a dead link.
+      this.redis = createRedis(o.redisUrl, { connectTimeoutMs: this.timeoutMs });
+      this.state = new StreamState(this.redis, o.prefix);
+      await this.redis.connect();
+    }
+    const st = this.state;
     const progress = await st.readProgress();
-    applied = progress.partitions;
+    this.applied = progress.partitions;
     snapshot.ingestRate = progress.ingest.visitsPerSecond;
     snapshot.streamFilter = progress.filter;
     snapshot.shares = progress.filter?.includes('robots(') ? { humans: progress.visits, robots: progress.robots } : null;
     if (progress.sessions !== null && progress.latestSecond !== null) {
-      const st = await state.readSessionStats(progress.latestSecond, SESSION_MINUTES);
-      snapshot.sessions = { open: st.open, ended: st.ended, medianSeconds: percentileOfHistogram(st.durations, 0.5), minutes: SESSION_MINUTES };
+      const stats = await st.readSessionStats(progress.latestSecond, SESSION_MINUTES);
+      snapshot.sessions = { open: stats.open, ended: stats.ended, medianSeconds: percentileOfHistogram(stats.durations, 0.5), minutes: SESSION_MINUTES };
     } else snapshot.sessions = null;
     snapshot.latest = progress.latestSecond;
     snapshot.lastApplyMs = progress.updatedAt === null ? null : Date.parse(progress.updatedAt);
@@ -238,38 +307,44 @@ export function createWatchSource(o: SourceOptions): WatchSource {
     const from = Math.min(T - span - 2 * MEASURE_SECONDS, cmp.before.from);
     const visits = await st.readVisitsPerSecond(from, T);
     snapshot.series = { from, counts: visits.counts };
-
-    const due = topReadWindow !== window || Date.now() - topReadAt >= TOP_REFRESH_MS[window];
-    if (due) {
-      const [all, now] = await Promise.all([st.readTop('all', TOP, { end: T }), st.readTop(window, TOP, { end: T })]);
-      const ciks = now.entries.map((e) => e.cik);
-      const [before, recent] = await Promise.all([
-        st.readWindowVisits(cmp.before.window, ciks, { end: cmp.before.end }),
-        cmp.now ? st.readWindowVisits(cmp.now.window, ciks, { end: T }) : Promise.resolve(null),
-      ]);
-      snapshot.topAll = all.entries;
-      snapshot.topWindow = now.entries;
-      snapshot.window = window;
-      const w = WINDOW_SECONDS[window];
-      // For rising: "now" is the window itself, or (1 h) its last 5 minutes; see risingComparison() in core/dashboard.ts.
-      snapshot.windowTotal = cmp.now ? sum(visits.counts, from, cmp.now.from, cmp.now.to) : sum(visits.counts, from, T - w + 1, T);
-      snapshot.risingNow = recent ?? undefined;
-      snapshot.previous = before;
-      snapshot.previousTotal = sum(visits.counts, from, cmp.before.from, cmp.before.to);
-      topReadAt = Date.now();
-      topReadWindow = window;
-    }
+    const due = this.topReadWindow !== window || Date.now() - this.topReadAt >= TOP_REFRESH_MS[window];
+    if (due) await this.readTops(st, window, T, from, visits.counts);
   }
 
-  async function readKafka(): Promise<void> {
-    if (!o.kafka) return;
+  /** The top lists of all time and of the window, and what "rising" compares them with. */
+  private async readTops(st: StreamState, window: TopWindow, T: number, from: number, counts: readonly number[]): Promise<void> {
+    const { snapshot } = this;
+    const cmp = risingComparison(window, T);
+    const [all, now] = await Promise.all([st.readTop('all', TOP, { end: T }), st.readTop(window, TOP, { end: T })]);
+    const ciks = now.entries.map((e) => e.cik);
+    const [before, recent] = await Promise.all([
+      st.readWindowVisits(cmp.before.window, ciks, { end: cmp.before.end }),
+      cmp.now ? st.readWindowVisits(cmp.now.window, ciks, { end: T }) : Promise.resolve(null),
+    ]);
+    snapshot.topAll = all.entries;
+    snapshot.topWindow = now.entries;
+    snapshot.window = window;
+    const w = WINDOW_SECONDS[window];
+    // For rising: "now" is the window itself, or (1 h) its last 5 minutes; see risingComparison() in watch/dashboard.ts.
+    snapshot.windowTotal = cmp.now ? sum(counts, from, cmp.now.from, cmp.now.to) : sum(counts, from, T - w + 1, T);
+    snapshot.risingNow = recent ?? undefined;
+    snapshot.previous = before;
+    snapshot.previousTotal = sum(counts, from, cmp.before.from, cmp.before.to);
+    this.topReadAt = Date.now();
+    this.topReadWindow = window;
+  }
+
+  private async readKafka(): Promise<void> {
+    const kafka = this.o.kafka;
+    if (!kafka) return;
+    const applied = this.applied;
     const topics = [...new Set(applied.map((a) => a.topic))];
     const lags: { partition: number; lag: number | null; topic: string }[] = [];
     for (const topic of topics) {
       const mine = applied.filter((a) => a.topic === topic);
       let ends;
       try {
-        ends = await o.kafka.endOffsets(topic);
+        ends = await kafka.endOffsets(topic);
       } catch (e) {
         // A deleted topic is not an unreachable broker: its lag is unknown, Kafka is fine.
         if (!/does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((e as Error)?.message))) throw e;
@@ -279,64 +354,19 @@ export function createWatchSource(o: SourceOptions): WatchSource {
       lags.push(...consumerLag(mine, ends).map((l) => ({ partition: l.partition, lag: l.lag as number | null, topic })));
     }
     // One topic is the normal case; with several, partitions are told apart by topic in the label.
-    snapshot.partitions = lags.map((l) => ({ partition: l.partition, lag: l.lag, topic: topics.length > 1 ? l.topic : undefined }));
+    this.snapshot.partitions = lags.map((l) => ({ partition: l.partition, lag: l.lag, topic: topics.length > 1 ? l.topic : undefined }));
   }
 
-  async function guarded(service: string, address: string, f: () => Promise<void>, onFail?: () => void): Promise<boolean> {
+  private async guarded(service: string, address: string, f: () => Promise<void>, onFail?: () => void): Promise<boolean> {
     try {
-      await withTimeout(f(), timeoutMs * 2, `${service} at ${address}`);
-      health.ok(service);
+      await withTimeout(f(), this.timeoutMs * 2, `${service} at ${address}`);
+      this.health.ok(service);
       return true;
     } catch (e) {
       if (!isUnreachable(e)) throw e;
-      health.fail(service, address, e);
+      this.health.fail(service, address, e);
       onFail?.();
       return false;
     }
   }
-
-  return {
-    initial: () => ({ ...snapshot, now: Date.now() }),
-    async read(window, span) {
-      if (snapshot.window !== window) {
-        // Shown at once, even while Redis is down: an empty table under the new window's title.
-        Object.assign(snapshot, { window, topWindow: [], windowTotal: 0, previous: new Map(), previousTotal: 0, risingNow: undefined });
-      }
-      // Redis then Kafka (the lag needs the applied offsets), and PostgreSQL beside them (names wait for
-      // the top lists): a refresh waits for the slower chain, not for the sum of the services.
-      const redisThenKafka = (async () => {
-        const redisOk = await guarded('Redis', redisAt, () => readRedis(window, span), () => {
-          redis?.disconnect();
-          redis = null;
-          state = null;
-        });
-        if (!redisOk || !o.kafka) {
-          // Offsets unknown (Redis down), or no Kafka configured: the lag is unknown, not zero.
-          snapshot.partitions = applied.map((a) => ({ partition: a.partition, lag: null }));
-          return;
-        }
-        const kafkaOk = await guarded('Kafka', o.kafka.address, readKafka);
-        if (!kafkaOk) snapshot.partitions = applied.map((a) => ({ partition: a.partition, lag: null }));
-      })();
-      const bandsRead = guarded('PostgreSQL', pgAt, async () => {
-        await bands.refresh(pool);
-        snapshot.bandsNote = bands.note;
-        snapshot.setFilter = bands.filter;
-      });
-      // allSettled: an unexpected error in one must not leave the other's rejection unhandled.
-      const [chain, pg] = await Promise.allSettled([redisThenKafka, bandsRead]);
-      if (chain.status === 'rejected') throw chain.reason;
-      if (pg.status === 'rejected') throw pg.reason;
-      const pgOk = pg.value;
-      if (pgOk) await guarded('PostgreSQL', pgAt, () => names.refresh(pool, [...snapshot.topAll, ...snapshot.topWindow].map((e) => e.cik)));
-      snapshot.now = Date.now();
-      snapshot.down = health.list();
-      return { ...snapshot };
-    },
-    async close() {
-      redis?.disconnect();
-      redis = null;
-      await Promise.all([pool.end().catch(() => undefined), o.kafka?.close().catch(() => undefined)]);
-    },
-  };
 }

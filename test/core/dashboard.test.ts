@@ -16,7 +16,7 @@ import {
   topRows,
   sessionsText,
   type WatchSnapshot,
-} from '../../src/core/dashboard.js';
+} from '../../src/watch/dashboard.js';
 import { FindocError } from '../../src/core/errors.js';
 import type { Band } from '../../src/core/temperature.js';
 import { temperature } from '../../src/core/temperature.js';

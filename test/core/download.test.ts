@@ -1,5 +1,5 @@
 /**
- * The pure parts of findoc download (src/core/download.ts): the EDGAR CSV check that guards every stored
+ * The pure parts of findoc download (src/download/download.ts): the EDGAR CSV check that guards every stored
  * day, and the exit code of a run. The transfer itself runs against a local HTTP server and S3 in
  * test/integration-services/download.test.ts.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FindocError } from '../../src/core/errors.js';
-import { checkEdgarCsv, runVerdict, type CsvStats, type DayOutcome, type DownloadResult } from '../../src/core/download.js';
+import { checkEdgarCsv, runVerdict, type CsvStats, type DayOutcome, type DownloadResult } from '../../src/download/download.js';
 import { EDGAR_HEADER } from '../../src/core/visit.js';
 
 const REAL = join(import.meta.dirname, '../../../shared/data/edgar-samples/real');

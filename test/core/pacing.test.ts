@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Pacer, StartAt } from '../../src/core/pacing.js';
+import { Pacer, StartAt } from '../../src/replay/pacing.js';
 import type { Clock } from '../../src/core/clock.js';
 import { parseTimeOfDay } from '../../src/core/time-of-day.js';
 import { dayStart } from '../../src/core/visit.js';

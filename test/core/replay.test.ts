@@ -1,5 +1,5 @@
 /**
- * The replay loop and record format (src/core/replay.ts) with an in-memory sink and a simulated clock:
+ * The replay loop and record format (src/replay/replay.ts) with an in-memory sink and a simulated clock:
  * no broker, no waiting. The Kafka side is test/integration-services/replay.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Clock } from '../../src/core/clock.js';
-import { replay, type RecordSink } from '../../src/core/replay.js';
+import { replay, type RecordSink } from '../../src/replay/replay.js';
 import { EDGAR_HEADER, dayStart } from '../../src/core/visit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'findoc-replay-'));

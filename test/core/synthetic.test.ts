@@ -1,5 +1,5 @@
 /**
- * The synthetic generator (src/core/synthetic/): format, order, determinism, and the calibration —
+ * The synthetic generator (src/generate/): format, order, determinism, and the calibration —
  * generated days must reproduce the statistics measured on the real samples (calibration.ts) within the
  * tolerances stated here. Pure: no service, no CLI. When ../shared's real samples are present, the
  * calibration constants themselves are re-measured from them with the same code (measure.ts).
@@ -17,15 +17,15 @@ import yauzl from 'yauzl';
 import { unzipFirstCsv } from '../../src/core/log-input.js';
 import { LogParser } from '../../src/core/log-parser.js';
 import { EDGAR_HEADER } from '../../src/core/visit.js';
-import { AliasTable } from '../../src/core/synthetic/alias.js';
-import * as C from '../../src/core/synthetic/calibration.js';
-import { planDay } from '../../src/core/synthetic/day-plan.js';
-import { DayGenerator, LOG_HEADER, MAX_ROW_LENGTH, logFileName, parseDate } from '../../src/core/synthetic/day-generator.js';
-import { encoderStages } from '../../src/core/synthetic/encode.js';
-import { parseHotBurst } from '../../src/core/synthetic/hot-burst.js';
-import { LogStats, correlation, dispersionOf } from '../../src/core/synthetic/measure.js';
-import { cikRankShares } from '../../src/core/synthetic/population.js';
-import { rngFor, Sfc32 } from '../../src/core/synthetic/prng.js';
+import { AliasTable } from '../../src/generate/alias.js';
+import * as C from '../../src/generate/calibration.js';
+import { planDay } from '../../src/generate/day-plan.js';
+import { DayGenerator, LOG_HEADER, MAX_ROW_LENGTH, logFileName, parseDate } from '../../src/generate/day-generator.js';
+import { encoderStages } from '../../src/generate/encode.js';
+import { parseHotBurst } from '../../src/generate/hot-burst.js';
+import { LogStats, correlation, dispersionOf } from '../../src/generate/measure.js';
+import { cikRankShares } from '../../src/generate/population.js';
+import { rngFor, Sfc32 } from '../../src/generate/prng.js';
 import { pipeline } from 'node:stream/promises';
 
 /** A whole generated day as one Buffer. */

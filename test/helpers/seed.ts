@@ -3,7 +3,7 @@
  * the test prints it (t.diagnostic) so that `FINDOC_TEST_SEED=<seed> bash scripts/test.sh FILE` repeats
  * the same kill points.
  */
-import { rngFor } from '../../src/core/synthetic/prng.js';
+import { rngFor } from '../../src/generate/prng.js';
 
 export interface SeededRandom {
   seed: number;

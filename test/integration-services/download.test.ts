@@ -24,7 +24,7 @@ import {
   type DayStore,
   type DownloadPlan,
   type DownloadResult,
-} from '../../src/core/download.js';
+} from '../../src/download/download.js';
 import { readVisits } from '../../src/core/log-input.js';
 import { RateLimiter } from '../../src/core/rate-limit.js';
 import { dayPath } from '../../src/core/sec-urls.js';

@@ -120,8 +120,17 @@ export function planDay(options: PlanOptions, rng: Sfc32): DayPlan {
   const { rowsPerDay, dayVariation } = options;
   const z = Math.max(-2, Math.min(2, rng.normal()));
   const total = Math.max(0, Math.round(rowsPerDay * (1 + dayVariation * z)));
+  // The phases draw from rng in this order: keep it, the same seed must give the same day.
+  const { rate, sum } = noisyRate(rng);
+  const { episodes, episodeShare, episodeOf } = addEpisodes(rate, sum, total, rng);
+  const { counts, drawn } = drawCounts(rate, rng);
+  adjustTotal(counts, rate, total - drawn, rng);
+  const { hot, hotTotal } = planHot(options.hot, rate, rng);
+  return { total, counts, rate, episodeShare, episodeOf, episodes, hot, hotTotal };
+}
 
-  // Shape with this day's noise: hour factors at hour centres, knots every KNOT_SECONDS.
+/** The day's shape with this day's noise: hour factors at hour centres, knots every KNOT_SECONDS. */
+function noisyRate(rng: Sfc32): { rate: Float64Array; sum: number } {
   sharedShape ??= baseShape();
   const hourNoise = Array.from({ length: 24 }, () => HOUR_NOISE_SD * rng.normal());
   const knots = Array.from({ length: Math.ceil(DAY_SECONDS / KNOT_SECONDS) + 1 }, () => KNOT_NOISE_SD * rng.normal());
@@ -135,8 +144,12 @@ export function planDay(options: PlanOptions, rng: Sfc32): DayPlan {
     rate[s] = v;
     sum += v;
   }
+  return { rate, sum };
+}
 
-  // Crawler episodes, relative to the shape at their time.
+/** Crawler episodes, relative to the shape at their time; then `rate` is scaled to the day's total (in place). */
+function addEpisodes(rate: Float64Array, shapeSum: number, total: number, rng: Sfc32): Pick<DayPlan, 'episodes' | 'episodeShare' | 'episodeOf'> {
+  let sum = shapeSum;
   const episodes: Episode[] = [];
   const episodeShare = new Float32Array(DAY_SECONDS);
   const episodeOf = new Int8Array(DAY_SECONDS).fill(-1);
@@ -161,8 +174,11 @@ export function planDay(options: PlanOptions, rng: Sfc32): DayPlan {
     if (extra[s] > 0) episodeShare[s] = extra[s] / r;
     rate[s] = r * scale;
   }
+  return { episodes, episodeShare, episodeOf };
+}
 
-  // Per-second counts: compound Poisson around λ·G.
+/** Per-second counts: compound Poisson around λ·G. */
+function drawCounts(rate: Float64Array, rng: Sfc32): { counts: Int32Array; drawn: number } {
   const counts = new Int32Array(DAY_SECONDS);
   let drawn = 0;
   for (let s = 0; s < DAY_SECONDS; s++) {
@@ -180,13 +196,15 @@ export function planDay(options: PlanOptions, rng: Sfc32): DayPlan {
     counts[s] = n;
     drawn += n;
   }
-  adjustTotal(counts, rate, total - drawn, rng);
+  return { counts, drawn };
+}
 
-  // Hot bursts, on top of the day's total.
+/** Hot bursts, on top of the day's total. */
+function planHot(bursts: PlanOptions['hot'], rate: Float64Array, rng: Sfc32): Pick<DayPlan, 'hot' | 'hotTotal'> {
   const topShare = cikRankShares()[0];
   const hot: PlannedBurst[] = [];
   let hotTotal = 0;
-  for (const burst of options.hot) {
+  for (const burst of bursts) {
     const { start, end } = burstWindow(burst);
     const c = new Int32Array(Math.max(0, end - start));
     for (let s = start; s < end; s++) {
@@ -196,7 +214,7 @@ export function planDay(options: PlanOptions, rng: Sfc32): DayPlan {
     }
     hot.push({ burst, start, end, counts: c });
   }
-  return { total, counts, rate, episodeShare, episodeOf, episodes, hot, hotTotal };
+  return { hot, hotTotal };
 }
 
 /** Adds (diff > 0) or removes (diff < 0) single rows at seconds drawn ∝ λ until Σ counts moves by diff. */

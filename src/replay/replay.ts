@@ -2,7 +2,8 @@
  * Replay (DESIGN §3.2): historical EDGAR logs into Kafka, paced. This file is the loop — read visits in
  * event-time order, skip (--start-at), schedule (pacing.ts), re-stamp, hand each record to a sink, stop at
  * the end, at --limit or on a signal — and the record format. The sink (adapters/kafka-producer.ts)
- * does the Kafka side; the command (commands/replay.ts) only turns flags into ReplayOptions and prints.
+ * does the Kafka side; run.ts opens and closes the services; the command (commands/replay.ts) only
+ * turns flags into options and prints.
  *
  * Record format (the contract stream relies on)
  * ----------------------------------------------
@@ -18,11 +19,11 @@
  * Backpressure: visits are pulled from readVisits (bounded reads) only as fast as the sink takes them; the
  * sink holds at most one request in flight and one being filled. Memory does not grow with the input.
  */
-import { readVisits, type ReadVisitsOptions } from './log-input.js';
+import { readVisits, type ReadVisitsOptions } from '../core/log-input.js';
 import { Pacer, StartAt, type Pace } from './pacing.js';
-import { systemClock, type Clock } from './clock.js';
-import { RejectLog } from './rejects.js';
-import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from './visit.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { RejectLog } from '../core/rejects.js';
+import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from '../core/visit.js';
 
 /** Where records go: implemented by adapters/kafka-producer.ts (KafkaVisitProducer). */
 export interface RecordSink {
@@ -106,129 +107,170 @@ const TIME_BYTES = 8;
 const SCRATCH_BYTES = 64 * 1024 + 256;
 
 export async function replay(inputs: string | readonly string[], sink: RecordSink, options: ReplayOptions): Promise<ReplaySummary> {
-  const clock = options.clock ?? systemClock;
-  const { signal, limit } = options;
-  const started = clock.now();
-  const pacer = new Pacer(options.pace, started);
-  const startAt = options.startAt !== undefined ? new StartAt(options.startAt) : null;
-  const rejects = new RejectLog({ maxSamples: options.maxSamples });
-  const writer = new ValueWriter();
-  const paced = options.pace.mode !== 'max';
-  const keepTime = options.keepTime === true;
-
-  let queued = 0;
-  let files = 0;
-  let passes = 0;
-  let skipped = 0;
-  let maxLagMs = 0;
-  let first: { second: number; stampMs: number } | null = null;
-  let lastSecond = NaN;
-  let lastStampMs = NaN;
-  let stoppedBy: StopReason = 'end';
-
-  const progress = () =>
-    options.onProgress?.({ queued, sent: sink.acked, elapsedMs: clock.now() - started, pass: passes, original: lastSecond, stampMs: lastStampMs });
-
+  const run = new ReplayRun(inputs, sink, options);
   try {
-    passes: for (;;) {
-      passes++;
-      startAt?.reset();
-      if (passes > 1) pacer.seamBefore('pass');
-      let visitsThisPass = 0;
-      const reader = readVisits(inputs, {
-        from: options.from,
-        to: options.to,
-        store: options.store,
-        strict: options.strict,
-        maxSamples: options.maxSamples,
-        rejects,
-        onSources: passes === 1 ? options.onSources : undefined,
-        onFileStart: () => {
-          files++;
-          pacer.seamBefore('file');
-        },
-      });
-      for await (const batch of reader) {
-        if (signal?.aborted) {
-          stoppedBy = 'signal';
-          break passes;
-        }
-        const encode = writer.forLayout(batch.layout);
-        const stride = batch.layout.ncols + 1;
-        const ipColumn = batch.layout.index.ip;
-        const fs = batch.fieldStart;
-        let now = clock.now();
-        for (let i = 0; i < batch.length; i++) {
-          const second = batch.second[i];
-          if (startAt?.skip(second)) {
-            skipped++;
-            continue;
-          }
-          const slot = pacer.next(second, now);
-          if (slot.dueMs > now) {
-            now = clock.now();
-            if (slot.dueMs > now) {
-              // Out the door what is due, then wait: this is where --speed and --rate spend their time.
-              await sink.send();
-              progress();
-              await clock.sleep(slot.dueMs - now, signal);
-              if (signal?.aborted) {
-                stoppedBy = 'signal';
-                break passes;
-              }
-              now = clock.now();
-            }
-          }
-          // Lag against the due time, or the start for visits due before it (speed mode anchors on the second).
-          if (paced && now - Math.max(slot.dueMs, started) > maxLagMs) maxLagMs = now - Math.max(slot.dueMs, started);
-          const stampMs = keepTime ? second * 1000 : slot.stampMs;
-          const length = encode(batch, i, stampMs);
-          const ks = fs[i * stride + ipColumn];
-          const ke = fs[i * stride + ipColumn + 1] - 1;
-          if (!sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs)) {
-            await sink.send();
-            sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs);
-          }
-          queued++;
-          visitsThisPass++;
-          if (first === null) first = { second, stampMs };
-          lastSecond = second;
-          lastStampMs = stampMs;
-          if (limit !== undefined && queued >= limit) {
-            stoppedBy = 'limit';
-            break passes;
-          }
-        }
-        progress();
-      }
-      // A selection without a single visit would loop without end and without sending: stop instead.
-      if (!options.loop || visitsThisPass === 0) break;
-    }
+    await run.passes();
     await sink.flush();
   } catch (e) {
     // Deliver what was accepted before the failure (e.g. --strict), then report the failure itself.
     await sink.flush().catch(() => undefined);
     throw e;
   }
-  progress();
+  run.progress();
+  return run.summary();
+}
 
-  const durationMs = clock.now() - started;
-  const visitsSent = sink.acked;
-  return {
-    visitsSent,
-    files,
-    passes,
-    skipped,
-    rejects,
-    firstEventSecond: first?.second ?? null,
-    lastEventSecond: Number.isNaN(lastSecond) ? null : lastSecond,
-    firstStampMs: first?.stampMs ?? null,
-    lastStampMs: Number.isNaN(lastStampMs) ? null : lastStampMs,
-    durationMs,
-    visitsPerSecond: durationMs > 0 ? (visitsSent * 1000) / durationMs : 0,
-    maxLagMs: Math.round(maxLagMs),
-    stoppedBy,
-  };
+/** One replay: its passes over the inputs, the visits of each batch, and the counters of the summary. */
+class ReplayRun {
+  private readonly clock: Clock;
+  private readonly started: number;
+  private readonly pacer: Pacer;
+  private readonly startAt: StartAt | null;
+  private readonly rejects: RejectLog;
+  private readonly writer = new ValueWriter();
+  private readonly paced: boolean;
+  private readonly keepTime: boolean;
+  private queued = 0;
+  private files = 0;
+  private passCount = 0;
+  private skipped = 0;
+  private maxLagMs = 0;
+  private first: { second: number; stampMs: number } | null = null;
+  private lastSecond = NaN;
+  private lastStampMs = NaN;
+  private stoppedBy: StopReason = 'end';
+
+  constructor(
+    private readonly inputs: string | readonly string[],
+    private readonly sink: RecordSink,
+    private readonly options: ReplayOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.started = this.clock.now();
+    this.pacer = new Pacer(options.pace, this.started);
+    this.startAt = options.startAt !== undefined ? new StartAt(options.startAt) : null;
+    this.rejects = new RejectLog({ maxSamples: options.maxSamples });
+    this.paced = options.pace.mode !== 'max';
+    this.keepTime = options.keepTime === true;
+  }
+
+  progress(): void {
+    this.options.onProgress?.({
+      queued: this.queued,
+      sent: this.sink.acked,
+      elapsedMs: this.clock.now() - this.started,
+      pass: this.passCount,
+      original: this.lastSecond,
+      stampMs: this.lastStampMs,
+    });
+  }
+
+  /** Reads the inputs once, or again and again with --loop, until the end, --limit or the signal. */
+  async passes(): Promise<void> {
+    const { options } = this;
+    for (;;) {
+      this.passCount++;
+      this.startAt?.reset();
+      if (this.passCount > 1) this.pacer.seamBefore('pass');
+      const reader = readVisits(this.inputs, {
+        from: options.from,
+        to: options.to,
+        store: options.store,
+        strict: options.strict,
+        maxSamples: options.maxSamples,
+        rejects: this.rejects,
+        onSources: this.passCount === 1 ? options.onSources : undefined,
+        onFileStart: () => {
+          this.files++;
+          this.pacer.seamBefore('file');
+        },
+      });
+      const queuedBefore = this.queued;
+      for await (const batch of reader) {
+        if (options.signal?.aborted) {
+          this.stoppedBy = 'signal';
+          return;
+        }
+        if (!(await this.sendBatch(batch))) return;
+        this.progress();
+      }
+      // A selection without a single visit would loop without end and without sending: stop instead.
+      if (!options.loop || this.queued === queuedBefore) return;
+    }
+  }
+
+  /** Paces, re-stamps and hands over the visits of one batch; false when the run stops (limit, signal). */
+  private async sendBatch(batch: VisitBatch): Promise<boolean> {
+    const { clock, pacer, startAt, sink, writer, paced, keepTime, started } = this;
+    const { signal, limit } = this.options;
+    const encode = writer.forLayout(batch.layout);
+    const stride = batch.layout.ncols + 1;
+    const ipColumn = batch.layout.index.ip;
+    const fs = batch.fieldStart;
+    let now = clock.now();
+    for (let i = 0; i < batch.length; i++) {
+      const second = batch.second[i];
+      if (startAt?.skip(second)) {
+        this.skipped++;
+        continue;
+      }
+      const slot = pacer.next(second, now);
+      if (slot.dueMs > now) {
+        now = clock.now();
+        if (slot.dueMs > now) {
+          // Out the door what is due, then wait: this is where --speed and --rate spend their time.
+          await sink.send();
+          this.progress();
+          await clock.sleep(slot.dueMs - now, signal);
+          if (signal?.aborted) {
+            this.stoppedBy = 'signal';
+            return false;
+          }
+          now = clock.now();
+        }
+      }
+      // Lag against the due time, or the start for visits due before it (speed mode anchors on the second).
+      if (paced && now - Math.max(slot.dueMs, started) > this.maxLagMs) this.maxLagMs = now - Math.max(slot.dueMs, started);
+      const stampMs = keepTime ? second * 1000 : slot.stampMs;
+      const length = encode(batch, i, stampMs);
+      const ks = fs[i * stride + ipColumn];
+      const ke = fs[i * stride + ipColumn + 1] - 1;
+      if (!sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs)) {
+        await sink.send();
+        sink.add(batch.buffer, ks, ke, writer.scratch, 0, length, stampMs);
+      }
+      this.queued++;
+      if (this.first === null) this.first = { second, stampMs };
+      this.lastSecond = second;
+      this.lastStampMs = stampMs;
+      if (limit !== undefined && this.queued >= limit) {
+        this.stoppedBy = 'limit';
+        return false;
+      }
+    }
+    return true;
+  }
+
+  summary(): ReplaySummary {
+    const durationMs = this.clock.now() - this.started;
+    const visitsSent = this.sink.acked;
+    const { first, lastSecond, lastStampMs } = this;
+    return {
+      visitsSent,
+      files: this.files,
+      passes: this.passCount,
+      skipped: this.skipped,
+      rejects: this.rejects,
+      firstEventSecond: first?.second ?? null,
+      lastEventSecond: Number.isNaN(lastSecond) ? null : lastSecond,
+      firstStampMs: first?.stampMs ?? null,
+      lastStampMs: Number.isNaN(lastStampMs) ? null : lastStampMs,
+      durationMs,
+      visitsPerSecond: durationMs > 0 ? (visitsSent * 1000) / durationMs : 0,
+      maxLagMs: Math.round(this.maxLagMs),
+      stoppedBy: this.stoppedBy,
+    };
+  }
 }
 
 /**

@@ -171,6 +171,9 @@ export class DayGenerator {
   /** The same for early clients (days before 2007). */
   private perClient = new Int32Array(0);
   private earlyTouched: Int32Array = new Int32Array(1024);
+  /** pickFiling's second and third results. */
+  private pickedRank = 0;
+  private pickedJ = 0;
 
   constructor(options: DayOptions) {
     const date = parseDate(options.date);
@@ -256,15 +259,7 @@ export class DayGenerator {
     const prefix = this.prefix;
     const plen = prefix.length;
     this.buildSessions(s, normal, hotCounts);
-    const hh = (s / 3600) | 0;
-    const mm = ((s / 60) | 0) % 60;
-    const ss = s % 60;
-    prefix[TIME_POS] = 48 + ((hh / 10) | 0);
-    prefix[TIME_POS + 1] = 48 + (hh % 10);
-    prefix[TIME_POS + 3] = 48 + ((mm / 10) | 0);
-    prefix[TIME_POS + 4] = 48 + (mm % 10);
-    prefix[TIME_POS + 6] = 48 + ((ss / 10) | 0);
-    prefix[TIME_POS + 7] = 48 + (ss % 10);
+    stampTime(prefix, s);
 
     const order = this.order;
     const docs = this.docs;
@@ -324,66 +319,41 @@ export class DayGenerator {
         }
 
         const answer = ANSWER_TABLE.drawFast(rng);
-        const code = ANSWER_STATUS[answer];
-        const cls = ANSWER_CLASS[answer];
-        let cik: number;
-        let rank: number;
-        let j: number;
-        if (kind === Kind.Hot) {
-          cik = hotCik;
-          rank = 0;
-          j = rng.float() < 0.8 ? 0 : 1 + rng.int(3);
-        } else if (kind === Kind.Early) {
-          cik = this.early!.pickCik(this.sRef[i], dayCiks, rng);
-          rank = dayCiks.rank;
-          j = prevCik === cik && rng.float() < SAME_ACCESSION_GIVEN_CIK ? prevJ : docs.pickFiling(cik, rank, rng);
-        } else if (prevCik >= 0 && rng.float() < SAME_CIK) {
-          cik = prevCik;
-          rank = prevRank;
-          j = rng.float() < SAME_ACCESSION_GIVEN_CIK ? prevJ : docs.pickFiling(cik, rank, rng);
-        } else {
-          cik = dayCiks.draw(rng.float());
-          rank = dayCiks.rank;
-          j = docs.pickFiling(cik, rank, rng);
-        }
-        prevCik = cik;
-        prevRank = rank;
-        prevJ = j;
-
-        const dh = docs.docHash(cik, j);
-        p = writeUint(buf, p, cik);
-        buf[p++] = 46; // ".0,"
-        buf[p++] = 48;
-        buf[p++] = 44;
-        p = docs.writeAccession(buf, p, cik, j, dh, rank < HEAD_RANKS);
-        buf[p++] = 44;
-        p = docs.writeExtention(buf, p, cls, cik, dh, rng);
-        buf[p++] = 44;
-        const st = ANSWER_TEXT[answer];
-        for (let t = 0; t < st.length; t++) buf[p++] = st[t];
-        buf[p++] = 44;
-        const size = code === 200 ? docs.size200(cls, dh) : docs.sizeForStatus(code, rng);
-        if (size >= 0) {
-          p = writeUint(buf, p, size);
-          buf[p++] = 46;
-          buf[p++] = 48;
-        }
-        buf[p++] = 44;
-        p = writeFlag(buf, p, IS_INDEX[cls]);
-        buf[p++] = 44;
-        p = writeFlag(buf, p, norefer);
-        buf[p++] = 44;
-        p = writeFlag(buf, p, noagent);
-        buf[p++] = 44;
-        for (let t = 0; t < findText.length; t++) buf[p++] = findText[t];
-        buf[p++] = 44;
-        p = writeFlag(buf, p, code === 404);
-        buf[p++] = 44;
-        if (browser !== null) for (let t = 0; t < browser.length; t++) buf[p++] = browser[t];
-        buf[p++] = 10;
+        prevCik = this.pickFiling(kind, i, rng, hotCik, prevCik, prevRank, prevJ);
+        prevRank = this.pickedRank;
+        prevJ = this.pickedJ;
+        p = writeRowTail(buf, p, docs, rng, prevCik, prevJ, prevRank < HEAD_RANKS, answer, norefer, noagent, findText, browser);
       }
     }
     return p;
+  }
+
+  /**
+   * The filer and filing of a row of session i: returns the CIK, leaves its rank and filing index in
+   * pickedRank and pickedJ (one call a row: fields, not an object, so that nothing is allocated).
+   */
+  private pickFiling(kind: Kind, i: number, rng: Sfc32, hotCik: number, prevCik: number, prevRank: number, prevJ: number): number {
+    const docs = this.docs;
+    const dayCiks = this.ciks;
+    let cik: number;
+    if (kind === Kind.Hot) {
+      cik = hotCik;
+      this.pickedRank = 0;
+      this.pickedJ = rng.float() < 0.8 ? 0 : 1 + rng.int(3);
+    } else if (kind === Kind.Early) {
+      cik = this.early!.pickCik(this.sRef[i], dayCiks, rng);
+      this.pickedRank = dayCiks.rank;
+      this.pickedJ = prevCik === cik && rng.float() < SAME_ACCESSION_GIVEN_CIK ? prevJ : docs.pickFiling(cik, dayCiks.rank, rng);
+    } else if (prevCik >= 0 && rng.float() < SAME_CIK) {
+      cik = prevCik;
+      this.pickedRank = prevRank;
+      this.pickedJ = rng.float() < SAME_ACCESSION_GIVEN_CIK ? prevJ : docs.pickFiling(cik, prevRank, rng);
+    } else {
+      cik = dayCiks.draw(rng.float());
+      this.pickedRank = dayCiks.rank;
+      this.pickedJ = docs.pickFiling(cik, dayCiks.rank, rng);
+    }
+    return cik;
   }
 
   /**
@@ -542,4 +512,68 @@ function writeFlag(buf: Buffer, p: number, on: boolean): number {
   buf[p + 1] = 46;
   buf[p + 2] = 48;
   return p + 3;
+}
+
+/** Writes HH:MM:SS of second s into the row prefix ",date,time,zone,". */
+function stampTime(prefix: Buffer, s: number): void {
+  const hh = (s / 3600) | 0;
+  const mm = ((s / 60) | 0) % 60;
+  const ss = s % 60;
+  prefix[TIME_POS] = 48 + ((hh / 10) | 0);
+  prefix[TIME_POS + 1] = 48 + (hh % 10);
+  prefix[TIME_POS + 3] = 48 + ((mm / 10) | 0);
+  prefix[TIME_POS + 4] = 48 + (mm % 10);
+  prefix[TIME_POS + 6] = 48 + ((ss / 10) | 0);
+  prefix[TIME_POS + 7] = 48 + (ss % 10);
+}
+
+/** Writes a row from its cik column to its newline at buf[p…]; returns the end. */
+function writeRowTail(
+  buf: Buffer,
+  p: number,
+  docs: Documents,
+  rng: Sfc32,
+  cik: number,
+  j: number,
+  head: boolean,
+  answer: number,
+  norefer: boolean,
+  noagent: boolean,
+  findText: Buffer,
+  browser: Buffer | null,
+): number {
+  const code = ANSWER_STATUS[answer];
+  const cls = ANSWER_CLASS[answer];
+  const dh = docs.docHash(cik, j);
+  p = writeUint(buf, p, cik);
+  buf[p++] = 46; // ".0,"
+  buf[p++] = 48;
+  buf[p++] = 44;
+  p = docs.writeAccession(buf, p, cik, j, dh, head);
+  buf[p++] = 44;
+  p = docs.writeExtention(buf, p, cls, cik, dh, rng);
+  buf[p++] = 44;
+  const st = ANSWER_TEXT[answer];
+  for (let t = 0; t < st.length; t++) buf[p++] = st[t];
+  buf[p++] = 44;
+  const size = code === 200 ? docs.size200(cls, dh) : docs.sizeForStatus(code, rng);
+  if (size >= 0) {
+    p = writeUint(buf, p, size);
+    buf[p++] = 46;
+    buf[p++] = 48;
+  }
+  buf[p++] = 44;
+  p = writeFlag(buf, p, IS_INDEX[cls]);
+  buf[p++] = 44;
+  p = writeFlag(buf, p, norefer);
+  buf[p++] = 44;
+  p = writeFlag(buf, p, noagent);
+  buf[p++] = 44;
+  for (let t = 0; t < findText.length; t++) buf[p++] = findText[t];
+  buf[p++] = 44;
+  p = writeFlag(buf, p, code === 404);
+  buf[p++] = 44;
+  if (browser !== null) for (let t = 0; t < browser.length; t++) buf[p++] = browser[t];
+  buf[p++] = 10;
+  return p;
 }

@@ -102,6 +102,67 @@ export async function generateDays(
   return { days, interrupted: false };
 }
 
+type Stages = Parameters<typeof runPipeline>[0];
+
+/** Writes under a temporary name in the folder, renamed at the end: the file is complete or absent. */
+async function writeToDir(stages: Stages, dir: string, name: string, signal: AbortSignal): Promise<string> {
+  const target = join(dir, name);
+  const temp = join(dir, `.${name}.partial-${process.pid}`);
+  // A second Ctrl-C exits at once (signals.ts): remove the partial file on the way out too.
+  const onExit = () => {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already renamed or removed
+    }
+  };
+  process.once('exit', onExit);
+  try {
+    await runPipeline([...stages, createWriteStream(temp)], { signal });
+    await rename(temp, target);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw e;
+  } finally {
+    process.off('exit', onExit);
+  }
+  return target;
+}
+
+async function writeToStdout(stages: Stages, to: Writable | undefined, signal: AbortSignal): Promise<string> {
+  const stream = to ?? process.stdout;
+  try {
+    await runPipeline([...stages, stream], { signal, end: stream !== process.stdout });
+  } catch (e) {
+    // The reader went away (`| head`): not an error, the day is simply cut short.
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  }
+  return '-';
+}
+
+/** A multipart upload that only appears when complete. */
+async function writeToS3(stages: Stages, dest: Extract<Destination, { kind: 's3' }>, name: string, options: GenerateDaysOptions, signal: AbortSignal): Promise<string> {
+  const key = dest.prefix + name;
+  const body = new PassThrough({ highWaterMark: 4 << 20 });
+  const upload = dest.store.put(dest.bucket, key, body, {
+    contentType: CONTENT_TYPES[options.format],
+    metadata: { 'findoc-synthetic': 'true', 'findoc-seed': String(options.seed), 'findoc-note': 'synthetic EDGAR-format log, not SEC data' },
+  });
+  // Produce into the upload; if either side fails, fail both (an aborted upload leaves no object).
+  const produce = runPipeline([...stages, body], { signal });
+  try {
+    await Promise.all([produce, upload]);
+  } catch (e) {
+    body.destroy(e as Error);
+    const [made, sent] = await Promise.allSettled([produce, upload]);
+    // The upload's failure is the cause (S3 went away: exit 69 naming it); the pipeline then only sees its
+    // destination torn down (AbortError). Ctrl-C aborts the pipeline first, and that error stays.
+    if (sent.status === 'rejected' && !signal.aborted) throw sent.reason;
+    throw made.status === 'rejected' ? made.reason : e;
+  }
+  return `s3://${dest.bucket}/${key}`;
+}
+
 async function writeDay(options: GenerateDaysOptions, dayIndex: number, signal: AbortSignal, progress: Progress): Promise<DayResult> {
   const date = options.dates[dayIndex];
   const started = performance.now();
@@ -122,58 +183,12 @@ async function writeDay(options: GenerateDaysOptions, dayIndex: number, signal: 
     out,
   ];
   const dest = options.destination;
-  let target: string;
-  if (dest.kind === 'dir') {
-    target = join(dest.dir, name);
-    const temp = join(dest.dir, `.${name}.partial-${process.pid}`);
-    // A second Ctrl-C exits at once (signals.ts): remove the partial file on the way out too.
-    const onExit = () => {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // already renamed or removed
-      }
-    };
-    process.once('exit', onExit);
-    try {
-      await runPipeline([...stages, createWriteStream(temp)], { signal });
-      await rename(temp, target);
-    } catch (e) {
-      await unlink(temp).catch(() => undefined);
-      throw e;
-    } finally {
-      process.off('exit', onExit);
-    }
-  } else if (dest.kind === 'stdout') {
-    target = '-';
-    const stream = dest.stream ?? process.stdout;
-    try {
-      await runPipeline([...stages, stream], { signal, end: stream !== process.stdout });
-    } catch (e) {
-      // The reader went away (`| head`): not an error, the day is simply cut short.
-      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-    }
-  } else {
-    const key = dest.prefix + name;
-    target = `s3://${dest.bucket}/${key}`;
-    const body = new PassThrough({ highWaterMark: 4 << 20 });
-    const upload = dest.store.put(dest.bucket, key, body, {
-      contentType: CONTENT_TYPES[options.format],
-      metadata: { 'findoc-synthetic': 'true', 'findoc-seed': String(options.seed), 'findoc-note': 'synthetic EDGAR-format log, not SEC data' },
-    });
-    // Produce into the upload; if either side fails, fail both (an aborted upload leaves no object).
-    const produce = runPipeline([...stages, body], { signal });
-    try {
-      await Promise.all([produce, upload]);
-    } catch (e) {
-      body.destroy(e as Error);
-      const [made, sent] = await Promise.allSettled([produce, upload]);
-      // The upload's failure is the cause (S3 went away: exit 69 naming it); the pipeline then only sees its
-      // destination torn down (AbortError). Ctrl-C aborts the pipeline first, and that error stays.
-      if (sent.status === 'rejected' && !signal.aborted) throw sent.reason;
-      throw made.status === 'rejected' ? made.reason : e;
-    }
-  }
+  const target =
+    dest.kind === 'dir'
+      ? await writeToDir(stages, dest.dir, name, signal)
+      : dest.kind === 'stdout'
+        ? await writeToStdout(stages, dest.stream, signal)
+        : await writeToS3(stages, dest, name, options, signal);
   return {
     date,
     target,

@@ -23,11 +23,11 @@
  *   Per partition: the topic's high watermark minus the stream group's next offset, i.e. records produced
  *   and not yet applied. Shown per partition when they fit, else as a total.
  */
-import { companyLabel } from './companies.js';
-import { usageError } from './errors.js';
-import type { Band, Temperature, VisitSeries } from './temperature.js';
-import { lastCompleteSecond, secondOfDay, temperature, visitsAt } from './temperature.js';
-import { SLIDING_WINDOW_SECONDS, TOP_WINDOWS, type SlidingWindowName } from './windows.js';
+import { companyLabel } from '../core/companies.js';
+import { usageError } from '../core/errors.js';
+import type { Band, Temperature, VisitSeries } from '../core/temperature.js';
+import { lastCompleteSecond, secondOfDay, temperature, visitsAt } from '../core/temperature.js';
+import { SLIDING_WINDOW_SECONDS, TOP_WINDOWS, type SlidingWindowName } from '../core/windows.js';
 
 /** The sliding windows of the stream (windows.ts), in the order `w` cycles them. */
 export type TopWindow = SlidingWindowName;

@@ -15,7 +15,7 @@
  *
  * Examples: 320193@14:30:00, 320193@14:30:00+300, 0000320193@09:00:00+120x20.
  */
-import { usageError } from '../errors.js';
+import { usageError } from '../core/errors.js';
 
 export interface HotBurst {
   cik: number;

@@ -25,62 +25,19 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
-import { FindocError, badInput, isFindocError, type ErrorCode } from './errors.js';
-import { gzipParallel } from './gzip.js';
-import { unzipFirstCsv } from './log-input.js';
-import type { RateLimiter } from './rate-limit.js';
-import { monotonicClock, type Clock } from './clock.js';
-import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from './retry.js';
-import { dayUrl, storedName } from './sec-urls.js';
-import { EDGAR_HEADER } from './visit.js';
+import { FindocError, badInput, isFindocError, type ErrorCode } from '../core/errors.js';
+import { gzipParallel } from '../core/gzip.js';
+import { unzipFirstCsv } from '../core/log-input.js';
+import type { RateLimiter } from '../core/rate-limit.js';
+import { monotonicClock, type Clock } from '../core/clock.js';
+import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { dayUrl, storedName } from '../core/sec-urls.js';
+import { EDGAR_HEADER } from '../core/visit.js';
+import type { DayRecord, DayStore } from '../core/day-store.js';
+
+export type { DayRecord, DayStore } from '../core/day-store.js';
 
 // ───────────────────────────── contracts with the adapters ─────────────────────────────
-
-/**
- * The completeness record of a stored day. S3 keeps it as the object's metadata (findoc-csv-bytes,
- * findoc-stored-bytes, findoc-rows, findoc-sha256, findoc-source-url, …), a folder as a sidecar
- * `logYYYYMMDD.csv.gz.json`. A day counts as complete when its record is there and the stored object's
- * size equals `storedBytes`.
- */
-export interface DayRecord {
-  /** Stored name, e.g. log20170630.csv.gz. */
-  name: string;
-  date: string;
-  sourceUrl: string;
-  gzip: boolean;
-  /** Bytes of the CSV (after unzipping, before gzip). */
-  csvBytes: number;
-  /** Bytes of the stored object or file. */
-  storedBytes: number;
-  /** Data lines after the header. */
-  rows: number;
-  /** SHA-256 (hex) of the CSV bytes: `gunzip -c logYYYYMMDD.csv.gz | sha256sum` gives it back. */
-  sha256: string;
-  /** ISO 8601 time the day was stored. */
-  downloadedAt: string;
-}
-
-/** Where days go: src/adapters/day-store.ts implements it for S3 and for a local folder. */
-export interface DayStore {
-  /** s3://bucket/prefix/ or the folder's path, for messages. */
-  readonly location: string;
-  /** Creates the bucket or folder when absent; throws a FindocError naming the service when unusable. */
-  prepare(): Promise<void>;
-  /** Where a stored name lives: s3://bucket/prefix/name or /path/name. */
-  target(name: string): string;
-  /** The record of a day stored completely under `name`; undefined when absent, partial or not findoc's. */
-  find(name: string): Promise<DayRecord | undefined>;
-  /**
-   * Stores `body` under `name`. After the body has ended without error, calls `record(storedBytes)` and
-   * makes the day visible with that record — atomically: before, nothing under `name` looks complete;
-   * after an error, nothing is left behind. Replaces an existing day of that name.
-   */
-  write(name: string, body: Readable, record: (storedBytes: number) => DayRecord): Promise<DayRecord>;
-  /** Removes a stored day and its record; absent is fine. */
-  remove(name: string): Promise<void>;
-  /** Releases connections. */
-  close?(): void;
-}
 
 export interface HttpGetResponse {
   status: number;
@@ -391,19 +348,7 @@ async function downloadDay(
   if (!plan.force) {
     // The day in the other format counts too: two copies of a day under one prefix would be read twice.
     const found = (await destination(() => store.find(name))) ?? (await destination(() => store.find(otherName)));
-    if (found) {
-      return {
-        ...base,
-        status: 'skipped',
-        target: store.target(found.name),
-        csvBytes: found.csvBytes,
-        storedBytes: found.storedBytes,
-        rows: found.rows,
-        sha256: found.sha256,
-        seconds: seconds(),
-        attempts: 0,
-      };
-    }
+    if (found) return skippedOutcome(base, store, found, seconds());
   }
 
   const attempt = { zipBytes: 0 };
@@ -435,14 +380,9 @@ async function downloadDay(
         failure,
       });
       if (signal.aborted) return failed('interrupted', 'interrupted');
-      if (e instanceof HttpStatusError) {
-        const verdict = classifyStatus(e.status);
-        if (verdict === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${e.status})` };
-        if (verdict !== 'retry') return failed('refused', refusedReason(e, plan));
-      } else if (!isRetryableError(e)) {
-        if (isFindocError(e) && e.code === 'FINDOC_BAD_INPUT') return failed('bad-data', e.message);
-        return failed('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
-      }
+      const final = finalOutcome(e, plan, failed);
+      if (final === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${(e as HttpStatusError).status})` };
+      if (final) return final;
       const reason = e instanceof HttpStatusError ? `HTTP ${e.status}${e.statusText ? ' ' + e.statusText : ''}` : networkReason(e);
       if (n >= plan.retry.attempts) return failed('temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
       const delay = backoffMs(n, plan.retry, e instanceof HttpStatusError ? e.retryAfterMs : undefined, deps.random);
@@ -451,6 +391,38 @@ async function downloadDay(
       if (signal?.aborted) return failed('interrupted', 'interrupted');
     }
   }
+}
+
+type OutcomeBase = Pick<DayOutcome, 'date' | 'url' | 'target' | 'zipBytes' | 'csvBytes' | 'storedBytes' | 'rows'>;
+
+function skippedOutcome(base: OutcomeBase, store: DayStore, found: DayRecord, seconds: number): DayOutcome {
+  return {
+    ...base,
+    status: 'skipped',
+    target: store.target(found.name),
+    csvBytes: found.csvBytes,
+    storedBytes: found.storedBytes,
+    rows: found.rows,
+    sha256: found.sha256,
+    seconds,
+    attempts: 0,
+  };
+}
+
+/**
+ * What an attempt's error ends the day with: 'missing' (404/410), a failed outcome that no retry can
+ * change (refused, bad data, internal), or undefined when the error is worth retrying.
+ */
+function finalOutcome(e: unknown, plan: DownloadPlan, failed: (failure: FailureKind, reason: string) => DayOutcome): DayOutcome | 'missing' | undefined {
+  if (e instanceof HttpStatusError) {
+    const verdict = classifyStatus(e.status);
+    if (verdict === 'missing') return 'missing';
+    if (verdict !== 'retry') return failed('refused', refusedReason(e, plan));
+  } else if (!isRetryableError(e)) {
+    if (isFindocError(e) && e.code === 'FINDOC_BAD_INPUT') return failed('bad-data', e.message);
+    return failed('internal', `internal error: ${(e as Error)?.message ?? String(e)}`);
+  }
+  return undefined;
 }
 
 /** Runs a store operation; its failures stop the run. */

@@ -4,7 +4,7 @@
  * generated days (to check the generator reproduces them). Slow and simple on purpose — strings and maps,
  * for a few hundred thousand rows; it is not on any hot path.
  */
-import { RobotClassifier, parseRobotRule } from '../robots.js';
+import { RobotClassifier, parseRobotRule } from '../core/robots.js';
 import type { DocClass } from './calibration.js';
 
 /** The document class of an `extention` value (calibration.ts DOC_CLASSES). */
