@@ -131,12 +131,8 @@ async function writeToDir(stages: Stages, dir: string, name: string, signal: Abo
 
 async function writeToStdout(stages: Stages, to: Writable | undefined, signal: AbortSignal): Promise<string> {
   const stream = to ?? process.stdout;
-  try {
-    await runPipeline([...stages, stream], { signal, end: stream !== process.stdout });
-  } catch (e) {
-    // The reader went away (`| head`): not an error, the day is simply cut short.
-    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-  }
+  // A reader that goes away (`| head`) ends the process at once with 141 (src/cli.ts), as SIGPIPE would.
+  await runPipeline([...stages, stream], { signal, end: stream !== process.stdout });
   return '-';
 }
 
