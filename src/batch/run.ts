@@ -92,6 +92,8 @@ export interface BatchDeps {
   onProgress?: (p: BatchProgress) => void;
   /** Notices for stderr (takeovers, lost leases, failures as they happen). */
   log?: (message: string) => void;
+  /** The days, when the caller planned them already (run() does, before it writes anything). */
+  plan?: DayPlan;
 }
 
 export interface BatchProgress {
@@ -170,18 +172,15 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
   const worker = deps.worker ?? defaultWorkerId();
   const log = deps.log ?? (() => undefined);
   const filter = opts.filter;
-  const plan = await planDays(opts, deps.store);
+  const plan = deps.plan ?? (await planDays(opts, deps.store));
   const { work, days, localFailures } = plan;
 
-  // ── the set first: a filter conflict is a usage error before any work ──
-  if (opts.set) {
-    await defineSet(pool, {
-      name: opts.set.name,
-      filter: filter.name,
-      minVisits: opts.set.minVisits,
-      exclude: opts.set.exclude,
-      addDays: [...days, ...localFailures.flatMap((f) => (f.day ? [f.day] : []))],
-    });
+  // ── the set first: a filter conflict is a usage error before any work. A run with no day to add
+  // (only files it cannot place) leaves no empty set behind. ──
+  const addDays = [...days, ...localFailures.flatMap((f) => (f.day ? [f.day] : []))];
+  const setName = opts.set && addDays.length > 0 ? opts.set.name : null;
+  if (opts.set && setName !== null) {
+    await defineSet(pool, { name: setName, filter: filter.name, minVisits: opts.set.minVisits, exclude: opts.set.exclude, addDays });
   }
 
   // ── queue (or join) ──
@@ -204,13 +203,13 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
   let set: SetReport | null = null;
   if (!loop.interrupted) {
     if (run) await finishRun(pool, run.id);
-    if (opts.set) set = await computeSetBands(pool, opts.set.name);
+    if (setName !== null) set = await computeSetBands(pool, setName);
   }
   return reportOf(loop, plan, run, set);
 }
 
 /** The run's days, from its inputs: one file per day; a file that cannot be placed fails its day here. */
-interface DayPlan {
+export interface DayPlan {
   /** The days to queue, in day order, with their sources' fingerprints. */
   work: DayWork[];
   days: string[];
@@ -219,7 +218,7 @@ interface DayPlan {
   localFailures: DayReport[];
 }
 
-async function planDays(opts: BatchOptions, store: S3Store | undefined): Promise<DayPlan> {
+export async function planDays(opts: BatchOptions, store: S3Store | undefined): Promise<DayPlan> {
   const sources = await resolveSources(opts.inputs, { from: opts.from, to: opts.to, store });
   const localFailures: DayReport[] = [];
   const byDay = new Map<string, LogSource[]>();
@@ -585,8 +584,12 @@ export async function run(options: BatchOptions, deps: BatchRunDeps): Promise<Ba
   const store = options.inputs.some(isS3Url) ? new ObjectStore(deps.config.s3) : undefined;
   const shutdown = deps.onShutdown();
   try {
-    await migrate(pool, schema);
+    // The inputs first: a run that selects no file (exit 65), or only files it cannot place, creates no
+    // schema, table or set.
+    const plan = await planDays(options, store);
+    if (plan.work.length > 0 || plan.localFailures.some((f) => f.day !== null)) await migrate(pool, schema);
     return await runBatch(options, {
+      plan,
       pool,
       postgres: { url, schema },
       s3: deps.config.s3,

@@ -7,7 +7,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { FindocError, configError, usageError } from './errors.js';
+import { FindocError, badInput, configError, usageError } from './errors.js';
 import { dayStart, type SourceRef } from './visit.js';
 
 export type LogFormat = 'csv' | 'csv.gz' | 'zip';
@@ -141,7 +141,16 @@ export async function resolveSources(specs: string | readonly string[], options:
   const kept = [...found.values()]
     .filter(({ source, explicit }) => (source.date === null ? explicit || !filtering : inRange(source.date, options)))
     .map((c) => c.source);
+  if (kept.length === 0) throw nothingInRange(list, options, [...found.values()].map((c) => c.source));
   return kept.sort(compareSources);
+}
+
+/** A date range that selects none of the files found: exit 65, naming what was searched and what is there. */
+function nothingInRange(specs: readonly string[], { from, to }: DateRange, found: LogSource[]): FindocError {
+  const range = from !== undefined && to !== undefined ? (from === to ? `dated ${from}` : `dated ${from} to ${to}`) : from !== undefined ? `dated ${from} or later` : `dated ${to} or earlier`;
+  const dates = found.map((s) => s.date).filter((d): d is string => d !== null).sort();
+  const there = dates.length ? `: the ${found.length} found are dated ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''}` : '';
+  return badInput(`no log files ${range} in ${specs.join(', ')}${there}`, 'widen --from/--to, or name the files or folder that hold those days');
 }
 
 function compareSources(a: LogSource, b: LogSource): number {
@@ -164,7 +173,7 @@ async function resolveLocal(spec: string): Promise<Candidate[]> {
     const files: string[] = [];
     await walk(spec, files);
     if (files.length === 0) {
-      throw usageError(
+      throw badInput(
         `no log files in directory ${spec}`,
         'a directory is searched recursively for log*.csv, log*.csv.gz and log*.zip',
       );
@@ -221,7 +230,7 @@ async function resolveS3(spec: string, maybeStore: ObjectStore | undefined): Pro
       out.push({ source: s3Source(bucket, obj.key, obj.size), explicit: false });
     }
     if (out.length === 0) {
-      throw usageError(
+      throw badInput(
         `no log files under ${formatS3Url(bucket, key)}`,
         'a prefix is searched for log*.csv, log*.csv.gz and log*.zip; end a prefix with "/"',
       );

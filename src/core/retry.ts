@@ -36,6 +36,7 @@ export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   'EPIPE',
   'ETIMEDOUT', // no response headers in time, or no body bytes for the idle timeout (src/adapters/http.ts)
   'EAI_AGAIN', // temporary DNS failure
+  'ENOTFOUND', // no DNS answer: no network yet (or a misspelled host, which the retries then name)
   'ENETUNREACH',
   'ENETDOWN',
   'EHOSTUNREACH',
@@ -52,6 +53,14 @@ export function classifyStatus(status: number): StatusVerdict {
   if (status === 404 || status === 410) return 'missing';
   if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
   return 'refused';
+}
+
+/** The host could not be reached at all (no DNS answer, nothing listening, no route): after the retries, exit 69. */
+export const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN']);
+
+export function isUnreachableError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code);
 }
 
 /** Whether an error thrown by a transfer is a network failure worth another attempt. */

@@ -30,7 +30,7 @@ import { gzipParallel } from '../core/gzip.js';
 import { unzipFirstCsv } from '../core/log-input.js';
 import type { RateLimiter } from '../core/rate-limit.js';
 import { monotonicClock, type Clock } from '../core/clock.js';
-import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { backoffMs, classifyStatus, isRetryableError, isUnreachableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
 import { dayUrl, storedName } from '../core/sec-urls.js';
 import { EDGAR_HEADER } from '../core/visit.js';
 import type { DayRecord, DayStore } from '../core/day-store.js';
@@ -134,12 +134,13 @@ export type DayStatus = 'stored' | 'skipped' | 'missing' | 'failed';
  * Why a day failed, which decides the exit code (exitCodeFor):
  *   bad-data      corrupt or truncated zip, no CSV member, not the EDGAR header (65)
  *   refused       an HTTP status that is neither success, missing nor retryable, e.g. 403 (69)
- *   temporary     network errors, timeouts, 429/5xx still failing after every attempt (75)
+ *   unreachable   the host could not be reached after every attempt: no DNS answer, refused, no route (69)
+ *   temporary     other network errors, timeouts, 429/5xx still failing after every attempt (75)
  *   destination   S3 or the folder failed; the run stopped (the destination error's own code)
  *   interrupted   Ctrl-C (130)
  *   internal      a bug (70)
  */
-export type FailureKind = 'bad-data' | 'refused' | 'temporary' | 'destination' | 'interrupted' | 'internal';
+export type FailureKind = 'bad-data' | 'refused' | 'unreachable' | 'temporary' | 'destination' | 'interrupted' | 'internal';
 
 export interface DayOutcome {
   date: string;
@@ -384,7 +385,7 @@ async function downloadDay(
       if (final === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${(e as HttpStatusError).status})` };
       if (final) return final;
       const reason = e instanceof HttpStatusError ? `HTTP ${e.status}${e.statusText ? ' ' + e.statusText : ''}` : networkReason(e);
-      if (n >= plan.retry.attempts) return failed('temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
+      if (n >= plan.retry.attempts) return failed(isUnreachableError(e) ? 'unreachable' : 'temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
       const delay = backoffMs(n, plan.retry, e instanceof HttpStatusError ? e.retryAfterMs : undefined, deps.random);
       hooks.onRetry?.(date, n, delay, reason);
       await clock.sleep(delay, signal);
@@ -565,13 +566,22 @@ export interface RunVerdict {
   /** One line for stderr when exitCode ≠ 0. */
   message?: string;
   code?: ErrorCode;
+  hint?: string;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 /**
  * The exit code of a run (documented in docs/pipeline.md), most urgent first:
  *   130 interrupted — run the same command again to resume;
  *   the destination's error code (69 unreachable, 75, 78) when the store failed and the run stopped;
- *   69 a day refused by the server (e.g. 403);
+ *   69 a day refused by the server (e.g. 403), or the server not reached after every attempt;
  *   70 an internal error;
  *   65 bad data (corrupt zip, wrong header), or a day missing (404) without allowMissing;
  *   75 only temporary failures (network, 429/5xx after every retry) — running again resumes;
@@ -590,6 +600,10 @@ export function runVerdict(result: DownloadResult, allowMissing: boolean): RunVe
   if (result.interrupted) return { exitCode: 130, message: `interrupted: ${counts()}; run the same command again to resume` };
   if (result.fatal) return { exitCode: result.fatal.exitCode, code: result.fatal.code, message: `stopped: ${result.fatal.message}` };
   const verdict = (code: ErrorCode, exitCode: number): RunVerdict => ({ exitCode, code, message: counts() });
+  if (kinds.has('unreachable')) {
+    const first = failed.find((d) => d.failure === 'unreachable')!;
+    return { exitCode: 69, code: 'FINDOC_SERVICE_UNAVAILABLE', message: `${counts()}: ${hostOf(first.url)} could not be reached (${first.reason})`, hint: 'check the network (or --base-url); stored days are skipped when you run again' };
+  }
   if (kinds.has('refused')) return verdict('FINDOC_SERVICE_UNAVAILABLE', 69);
   if (kinds.has('internal')) return verdict('FINDOC_INTERNAL', 70);
   if (kinds.has('bad-data') || (missing.length > 0 && !allowMissing)) return verdict('FINDOC_BAD_INPUT', 65);

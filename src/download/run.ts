@@ -125,7 +125,7 @@ export function failureOf(r: DownloadReport): FindocError | undefined {
   if (verdict.exitCode === 130) return interrupted(verdict.message ?? 'interrupted');
   if (verdict.exitCode === 0) return undefined;
   return new FindocError(verdict.code ?? 'FINDOC_INTERNAL', verdict.message ?? 'download failed', {
-    hint: r.result.fatal?.details.hint ?? 'the table lists each day with its reason; stored days are skipped when you run again',
+    hint: r.result.fatal?.details.hint ?? verdict.hint ?? 'the table lists each day with its reason; stored days are skipped when you run again',
   });
 }
 

@@ -227,7 +227,7 @@ describe('resolveSources', () => {
     ]);
     assert.deepEqual(rel(await resolveSources(tree, { to: '2003-03-01' })), ['2003/log20030301.csv', '2003/log20030301b.csv']);
     assert.deepEqual(rel(await resolveSources(tree, { from: '2017-06-30' })), ['2017/Qtr2/log20170630.csv']);
-    assert.deepEqual(await resolveSources(tree, { from: '2018-01-01' }), []);
+    await assert.rejects(resolveSources(tree, { from: '2018-01-01' }), isCode('FINDOC_BAD_INPUT', /no log files dated 2018-01-01 or later .*: the 6 found are dated 2003-03-01 to 2017-06-30/));
   });
 
   it('keeps an explicitly named undated file under a filter, and names each file once', async () => {
@@ -245,11 +245,17 @@ describe('resolveSources', () => {
 
   it('usage errors: missing path, empty directory, no input, bad dates', async () => {
     await assert.rejects(resolveSources(join(tree, 'nope.csv')), isCode('FINDOC_USAGE', /nope\.csv does not exist/));
-    await assert.rejects(resolveSources(join(tree, 'notes')), isCode('FINDOC_USAGE', /no log files in directory .*notes/));
+    await assert.rejects(resolveSources(join(tree, 'notes')), isCode('FINDOC_BAD_INPUT', /no log files in directory .*notes/));
     await assert.rejects(resolveSources([]), isCode('FINDOC_USAGE', /no input given/));
     await assert.rejects(resolveSources(tree, { from: '2017-6-30' }), isCode('FINDOC_USAGE', /--from 2017-6-30 is not a date/));
     await assert.rejects(resolveSources(tree, { to: '2017-02-30' }), isCode('FINDOC_USAGE', /--to 2017-02-30 is not a date/));
     await assert.rejects(resolveSources(tree, { from: '2017-07-01', to: '2017-06-30' }), isCode('FINDOC_USAGE', /after --to/));
+    // A range that selects none of the files found says what was searched and what is there (exit 65).
+    await assert.rejects(
+      resolveSources(tree, { from: '2030-01-01', to: '2030-01-02' }),
+      isCode('FINDOC_BAD_INPUT', new RegExp(`no log files dated 2030-01-01 to 2030-01-02 in ${tree.replace(/[/.]/g, '\\$&')}: the \\d+ found are dated \\d{4}-\\d\\d-\\d\\d`)),
+    );
+    await assert.rejects(resolveSources(tree, { from: '2030-01-01' }), isCode('FINDOC_BAD_INPUT', /no log files dated 2030-01-01 or later/));
   });
 
   it('s3:// specs need an ObjectStore (FINDOC_CONFIG), then list prefixes and pick log files', async () => {
@@ -274,7 +280,7 @@ describe('resolveSources', () => {
       assert.match(e.details.hint ?? '', /end the prefix with "\/": s3:\/\/edgar\/raw\//);
       return true;
     });
-    await assert.rejects(resolveSources('s3://edgar/empty/', { store }), isCode('FINDOC_USAGE', /no log files under s3:\/\/edgar\/empty\//));
+    await assert.rejects(resolveSources('s3://edgar/empty/', { store }), isCode('FINDOC_BAD_INPUT', /no log files under s3:\/\/edgar\/empty\//));
   });
 });
 

@@ -99,7 +99,11 @@ describe('findoc download (CLI)', () => {
   });
 
   it('an unreachable S3 exits 69 naming the address and the setting', async () => {
-    const r = await runCli(['download', '--date', '2003-03-01', '--to-s3', 's3://nowhere/logs/', '--base-url', base], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' });
+    const r = await runCli(['download', '--date', '2003-03-01', '--to-s3', 's3://nowhere/logs/', '--base-url', base], {
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1',
+      AWS_ACCESS_KEY_ID: 'findoc', // credentials set: unreachable, not unconfigured (that is exit 78: newcomer.test.ts)
+      AWS_SECRET_ACCESS_KEY: 'findoc-local-secret',
+    });
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /S3 at 127\.0\.0\.1:1/);
   });

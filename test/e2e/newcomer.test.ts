@@ -102,3 +102,77 @@ describe('settings that are wrong, not services that are down: exit 78 naming th
     assert.ok(r.stderr.includes(file), r.stderr);
   });
 });
+
+describe('nothing done in silence', () => {
+  const sample = new URL('../../../shared/data/edgar-samples/real/log20170628-70rows.csv', import.meta.url).pathname;
+
+  async function schemaExists(schema: string): Promise<boolean> {
+    const { default: pg } = await import('pg');
+    const { stackConfig } = await import('../helpers/services.js');
+    const pool = new pg.Pool({ connectionString: stackConfig().postgres.url });
+    try {
+      return (await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('a date range that selects no file: replay and batch exit 65 naming what was searched; batch leaves no schema', async () => {
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { uniqueName, uniqueSchema } = await import('../helpers/services.js');
+    const data = mkdtempSync(join(tmpdir(), 'findoc-newcomer-data-'));
+    copyFileSync(sample, join(data, 'log20170628.csv'));
+    const replay = await runCli(['replay', data, '--from', '2017-07-01', '--to', '2017-07-02', '--topic', uniqueName('newcomer-range')]);
+    assert.equal(replay.code, 65, replay.stderr);
+    assert.match(replay.stderr, new RegExp(`no log files dated 2017-07-01 to 2017-07-02 in ${data}: the 1 found are dated 2017-06-28`));
+    const schema = uniqueSchema('newcomer_range');
+    const batch = await runCli(['batch', data, '--from', '2017-07-01', '--to', '2017-07-02', '--set', 'x'], { FINDOC_PG_SCHEMA: schema });
+    assert.equal(batch.code, 65, batch.stderr);
+    assert.match(batch.stderr, /no log files dated 2017-07-01 to 2017-07-02/);
+    assert.doesNotMatch(batch.stdout + batch.stderr, /bands recomputed/);
+    assert.equal(await schemaExists(schema), false, 'no schema was created');
+  });
+
+  it('batch foo.csv --set x fails (65) and leaves no set behind', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { uniqueSchema } = await import('../helpers/services.js');
+    const foo = join(mkdtempSync(join(tmpdir(), 'findoc-newcomer-foo-')), 'foo.csv');
+    writeFileSync(foo, 'ip,date,time\n');
+    const schema = uniqueSchema('newcomer_foo');
+    const r = await runCli(['batch', foo, '--set', 'x'], { FINDOC_PG_SCHEMA: schema });
+    assert.equal(r.code, 65, r.stderr);
+    assert.match(r.stdout + r.stderr, /no logYYYYMMDD date in the file name/);
+    assert.equal(await schemaExists(schema), false, 'no schema (so no set) was created');
+  });
+});
+
+describe('a network failure is retried, then said as one', () => {
+  it('download without a reachable host: retried, then exit 69 naming the host (not "internal error", not 70)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const out = mkdtempSync(join(tmpdir(), 'findoc-newcomer-dl-'));
+    const r = await runCli(['download', '--date', '2017-06-30', '--base-url', 'http://no-such-host.invalid/dera', '--to-dir', out, '--retries', '2']);
+    assert.equal(r.code, 69, r.stderr);
+    assert.match(r.stderr, /no-such-host\.invalid could not be reached \(getaddrinfo ENOTFOUND no-such-host\.invalid \(3 attempts\)\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /internal error/);
+  });
+});
+
+describe('S3 without credentials', () => {
+  it('an endpoint with no credentials set is exit 78 naming the settings, not "unavailable"', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    // Not the local stack's endpoint as written, so no built-in credentials apply.
+    const file = join(mkdtempSync(join(tmpdir(), 'findoc-newcomer-s3-')), 'log20170628.csv');
+    writeFileSync(file, 'x');
+    const r = await runCli(['generate', '--date', '2017-06-01', '--rows-per-day', '1000', '--to-s3', 's3://findoc-newcomer/x/'], { AWS_ENDPOINT_URL_S3: 'http://localhost:9000', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'findoc-none', AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: file });
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /no credentials for this endpoint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+});

@@ -26,6 +26,7 @@ import {
   type DownloadResult,
 } from '../../src/download/download.js';
 import { readVisits } from '../../src/core/log-input.js';
+import { withSecrets } from '../../src/core/config.js';
 import { RateLimiter } from '../../src/core/rate-limit.js';
 import { dayPath } from '../../src/core/sec-urls.js';
 import { EDGAR_HEADER } from '../../src/core/visit.js';
@@ -426,7 +427,7 @@ describe('findoc download (local HTTP server → S3 / folder)', () => {
   });
 
   it('an unreachable S3 stops the run before any request to the server (exit 69)', async () => {
-    const dead = new ObjectStore({ ...config.s3, endpoint: 'http://127.0.0.1:1' });
+    const dead = new ObjectStore({ ...withSecrets(config.s3), endpoint: 'http://127.0.0.1:1' }); // with its credentials: unreachable, not unconfigured
     const store = new S3DayStore(dead, bucket, 'x/');
     await assert.rejects(store.prepare(), (e: unknown) => (e as { exitCode?: number }).exitCode === 69);
     const before = server.requests.length;

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ObjectStore } from '../../src/adapters/s3.js';
+import { withSecrets } from '../../src/core/config.js';
 import { FindocError } from '../../src/core/errors.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
@@ -79,7 +80,7 @@ describe('S3 adapter against the local S3 server', () => {
 
   it('a missing object is bad input naming the key; an unreachable endpoint is exit 69 naming the address', async () => {
     await assert.rejects(store.get(bucket, 'nope.csv'), (e: unknown) => e instanceof FindocError && e.exitCode === 65 && /nope\.csv/.test(e.message));
-    const dead = new ObjectStore({ ...config.s3, endpoint: 'http://127.0.0.1:1' });
+    const dead = new ObjectStore({ ...withSecrets(config.s3), endpoint: 'http://127.0.0.1:1' }); // credentials kept: unreachable, not unconfigured
     await assert.rejects(dead.ping(), (e: unknown) => e instanceof FindocError && e.exitCode === 69 && /127\.0\.0\.1:1/.test(e.message));
     dead.close();
   });
