@@ -87,7 +87,7 @@ function commandPaths(c: Command, prefix: string[] = []): string[][] {
 }
 
 function longs(c: Command): string[] {
-  return c.options.map((o) => o.long!).filter(Boolean);
+  return c.options.filter((o) => !o.hidden).map((o) => o.long!).filter(Boolean); // deprecated spellings are hidden: not offered
 }
 
 function bashComplete(script: string, line: string): string[] {

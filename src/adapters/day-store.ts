@@ -315,7 +315,7 @@ function folderError(e: unknown, what: string): FindocError {
   const err = e as NodeJS.ErrnoException;
   const detail = `${what}: ${err.code ?? err.message}`;
   if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' || err.code === 'ENOTDIR') {
-    return configError(detail, '--to-dir', 'choose a folder you can write to');
+    return configError(detail, '--out', 'choose a folder you can write to');
   }
   if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
     return new FindocError('FINDOC_TEMPORARY', detail, { hint: 'free some disk space and run again: stored days are skipped' }, { cause: e });

@@ -14,3 +14,14 @@ export function withExamples<T extends Command<any, any, any>>(command: T, examp
   command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   return command;
 }
+
+/**
+ * A flag renamed so that a name means one thing in every command (docs/cli.md): the old spelling still
+ * works for one release, hidden from --help, with one deprecation line on stderr.
+ */
+export function deprecated<T>(oldFlag: string, newFlag: string, value: T | undefined, command: string): T | undefined {
+  if (value !== undefined) {
+    process.stderr.write(`findoc ${command}: ${oldFlag} is deprecated here, use ${newFlag} (the old spelling goes in the next release)\n`);
+  }
+  return value;
+}

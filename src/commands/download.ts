@@ -13,7 +13,7 @@ import { parseInteger as integer } from '../core/integers.js';
 import { parseDuration } from '../core/durations.js';
 import { Progress, formatBytes, info, paint, printJson, printTable } from '../output.js';
 import { onShutdown } from '../signals.js';
-import { configOf, withExamples } from './context.js';
+import { configOf, deprecated, withExamples } from './context.js';
 
 /** Sent to hosts other than sec.gov when no User-Agent is configured. */
 const FALLBACK_USER_AGENT = 'findoc (EDGAR log downloader)';
@@ -25,7 +25,8 @@ export function downloadCommand() {
     .option('--from <YYYY-MM-DD>', 'first day of a range (with --to)')
     .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive')
     .option('--to-s3 <url>', 'store under an S3 prefix, s3://bucket/prefix/ (the bucket is created if absent)')
-    .option('--to-dir <dir>', 'store in a local folder (created if absent)')
+    .option('--out <dir>', 'store in a local folder (created if absent)')
+    .addOption(new Option('--to-dir <dir>', 'deprecated: --out').hideHelp())
     .option('--base-url <url>', 'where the SEC tree is served (scheme, host and path prefix)', SEC_BASE_URL)
     .option('--user-agent <text>', 'User-Agent naming you and a contact email; required for sec.gov (env FINDOC_USER_AGENT)')
     .option('--concurrency <n>', 'days transferred at once', '2')
@@ -57,7 +58,7 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
       const dates = requestedDays(opts);
       const baseUrl = parseBaseUrl(opts.baseUrl);
       const secHost = isSecHost(baseUrl);
-      const target = { toS3: opts.toS3, toDir: opts.toDir };
+      const target = { toS3: opts.toS3, toDir: opts.out ?? deprecated('--to-dir', '--out', opts.toDir, 'download') };
       if (opts.list) return printList(await listDays({ dates, baseUrl, gzip: opts.gzip, target }, { config }), opts.json === true);
 
       const userAgent = checkUserAgent(opts.userAgent ?? config.sec.userAgent, secHost, FALLBACK_USER_AGENT);
@@ -89,10 +90,10 @@ resume); 78 no User-Agent for sec.gov; 130 interrupted.`,
   return withExamples(cmd, [
     'export FINDOC_USER_AGENT="Sample Company Name admin@example.com"',
     'findoc download --from 2017-06-01 --to 2017-06-30 --to-s3 s3://edgar/logs/',
-    'findoc download --date 2003-03-01 --to-dir data/edgar',
-    'findoc download --from 2017-04-28 --to 2017-05-01 --to-dir data/edgar --allow-missing --json | jq .totals',
+    'findoc download --date 2003-03-01 --out data/edgar',
+    'findoc download --from 2017-04-28 --to 2017-05-01 --out data/edgar --allow-missing --json | jq .totals',
     'findoc download --from 2017-01-01 --to 2017-01-31 --list',
-    'findoc download --date 2003-03-01 --to-dir /tmp/e --base-url http://127.0.0.1:8080/dera/data/Public-EDGAR-log-file-data',
+    'findoc download --date 2003-03-01 --out /tmp/e --base-url http://127.0.0.1:8080/dera/data/Public-EDGAR-log-file-data',
   ]);
 }
 

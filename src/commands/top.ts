@@ -16,7 +16,7 @@ export function topCommand() {
     .option('--limit <n>', 'how many filers', '10')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--schema <name>', 'PostgreSQL schema of the companies table (env FINDOC_PG_SCHEMA; default: the search_path)')
-    .option('--json', 'print {"window","asOf","filter","visits","robots","robotShare","entries":[{"cik","name","visits"}]}')
+    .option('--json', 'print {"window","asOf","filter","visits","robots","robotShare","entries":[{"cik","name","ticker","visits"}]}')
     .addHelpText(
       'after',
       `
@@ -30,7 +30,7 @@ names are null and top still answers.`,
       const limit = parseInteger('--limit', opts.limit, 1, 10_000);
       const { asOf, shares, entries, names } = await run({ window, limit, redisPrefix: opts.redisPrefix }, { config, warn: info });
       if (opts.json) {
-        printJson({ window, asOf, ...shares, entries: entries.map((e) => ({ cik: e.cik, name: names.get(e.cik)?.name ?? null, visits: e.visits })) });
+        printJson({ window, asOf, ...shares, entries: entries.map((e) => ({ cik: e.cik, name: names.get(e.cik)?.name ?? null, ticker: names.get(e.cik)?.ticker ?? null, visits: e.visits })) });
         return;
       }
       if (asOf === null) {

@@ -19,7 +19,7 @@ import { dayUrl, storedName } from '../core/sec-urls.js';
 import { formatBytes } from '../core/format.js';
 import { REQUEST_WINDOW_MS, downloadDays, runVerdict, type DayOutcome, type DownloadProgress, type DownloadResult, type RunVerdict } from './download.js';
 
-/** Where the days go: --to-s3 or --to-dir (at most one). */
+/** Where the days go: --to-s3 or --out (at most one). */
 export interface DownloadTarget {
   toS3?: string;
   toDir?: string;
@@ -64,7 +64,7 @@ export type Totals = ReturnType<typeof totalsOf>;
 
 /** The store a target names; undefined when it names none. */
 export function openDayStore(target: DownloadTarget, config: Pick<Config, 's3'>): DayStore | undefined {
-  if (target.toS3 !== undefined && target.toDir !== undefined) throw usageError('use either --to-s3 or --to-dir, not both');
+  if (target.toS3 !== undefined && target.toDir !== undefined) throw usageError('use either --to-s3 or --out, not both');
   if (target.toDir !== undefined) return new FolderDayStore(target.toDir);
   if (target.toS3 === undefined) return undefined;
   const { bucket, key } = parseS3Url(target.toS3);
@@ -73,7 +73,7 @@ export function openDayStore(target: DownloadTarget, config: Pick<Config, 's3'>)
 
 export async function run(options: DownloadOptions, deps: DownloadDeps): Promise<DownloadReport> {
   const store = openDayStore(options.target, deps.config);
-  if (!store) throw usageError('say where to store the days: --to-s3 s3://bucket/prefix/ or --to-dir DIR');
+  if (!store) throw usageError('say where to store the days: --to-s3 s3://bucket/prefix/ or --out DIR');
   const http = new HttpClient({ maxSockets: options.concurrency });
   const shutdown = deps.onShutdown();
   const started = performance.now();

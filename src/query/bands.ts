@@ -38,9 +38,14 @@ export async function run(options: BandsOptions, deps: { config: Pick<Config, 'p
       });
     }
     const rows = (await readBands(pool, set.name, from, to)).filter((r) => (r.second - from) % every === 0);
-    const bands = rows.map((r) => ({ second: r.second, time: formatTime(r.second), p25: r.p25, p50: r.p50, p75: r.p75, p95: r.p95 }));
+    const bands = rows.map((r) => ({ second: r.second, time: formatTime(r.second), p25: nano(r.p25), p50: nano(r.p50), p75: nano(r.p75), p95: nano(r.p95) }));
     return { set, bands };
   } finally {
     await pool.end().catch(() => undefined);
   }
+}
+
+/** Rounded to 1e-9, as the contract allows (DESIGN): 0.7999999999999998 → 0.8, exact values unchanged. */
+export function nano(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
 }

@@ -59,19 +59,25 @@ describe('findoc bands', () => {
     assert.deepEqual(out.bands[86_399], { second: 86_399, time: '23:59:59', p25: 0, p50: 0, p75: 0, p95: 0 });
   });
 
-  it('--at one second, --from/--to a range, --every a sample', async () => {
+  it('--at one second, --start-at/--end-at a range, --every a sample', async () => {
     const at = JSON.parse((await runCli(['bands', '--at', '12:00:00', '--json'], env)).stdout) as BandsJson;
     assert.equal(at.bands.length, 1);
     assert.deepEqual([at.bands[0].second, at.bands[0].time, at.bands[0].p25, at.bands[0].p50, at.bands[0].p75], [43_200, '12:00:00', 0, 0, 2]);
-    assert.ok(Math.abs(at.bands[0].p95 - 6.8) < 1e-12);
-    const range = JSON.parse((await runCli(['bands', '--from', '11:59:59', '--to', '12:00:01', '--json'], env)).stdout) as BandsJson;
+    assert.equal(at.bands[0].p95, 6.8, 'rounded to 1e-9 (the double is 6.799999999999999)');
+    const range = JSON.parse((await runCli(['bands', '--start-at', '11:59:59', '--end-at', '12:00:01', '--json'], env)).stdout) as BandsJson;
     assert.deepEqual(range.bands.map((b) => b.time), ['11:59:59', '12:00:00', '12:00:01']);
+    // The old spellings work for one release, with a deprecation line.
+    const old = await runCli(['bands', '--from', '11:59:59', '--to', '12:00:01', '--json'], env);
+    assert.equal(old.code, 0, old.stderr);
+    assert.deepEqual(JSON.parse(old.stdout), range);
+    assert.match(old.stderr, /findoc bands: --from is deprecated here, use --start-at/);
+    assert.match(old.stderr, /findoc bands: --to is deprecated here, use --end-at/);
     const hourly = JSON.parse((await runCli(['bands', '--every', '3600', '--json'], env)).stdout) as BandsJson;
     assert.deepEqual(hourly.bands.map((b) => b.second), Array.from({ length: 24 }, (_, h) => h * 3600));
   });
 
   it('prints a table without --json, and says which set it shows', async () => {
-    const r = await runCli(['bands', '--from', '00:00:00', '--to', '00:00:01'], env);
+    const r = await runCli(['bands', '--start-at', '00:00:00', '--end-at', '00:00:01'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /second\s+│\s+time\s+│\s+p25\s+│\s+p50\s+│\s+p75\s+│\s+p95/);
     // Numbers aligned right, one line per row.
@@ -84,7 +90,7 @@ describe('findoc bands', () => {
     assert.equal(unknown.code, 64);
     assert.match(unknown.stderr, /no day set named "nope" \(sets: default\)/);
     assert.match(unknown.stderr, /findoc batch <logs> --set nope/);
-    for (const args of [['--at', '25:00:00'], ['--at', '12:00:00', '--from', '11:00:00']]) {
+    for (const args of [['--at', '25:00:00'], ['--at', '12:00:00', '--start-at', '11:00:00'], ['--start-at', '12:00:00', '--end-at', '11:00:00']]) {
       const r = await runCli(['bands', ...args], env);
       assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
     }

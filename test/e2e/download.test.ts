@@ -40,7 +40,7 @@ after(async () => {
 
 describe('findoc download (CLI)', () => {
   it('without a User-Agent for sec.gov: exit 78, says why (SEC fair access) and shows an example value, fetches nothing', async () => {
-    const r = await runCli(['download', '--date', '2017-06-30', '--to-dir', join(tmp, 'never')], NO_UA);
+    const r = await runCli(['download', '--date', '2017-06-30', '--out', join(tmp, 'never')], NO_UA);
     assert.equal(r.code, 78, r.stderr);
     assert.match(r.stderr, /SEC requires a User-Agent/);
     assert.match(r.stderr, /fair access/);
@@ -50,7 +50,7 @@ describe('findoc download (CLI)', () => {
   });
 
   it('--max-rps above 10 for sec.gov is a usage error (64)', async () => {
-    const r = await runCli(['download', '--date', '2017-06-30', '--to-dir', tmp, '--max-rps', '20'], { FINDOC_USER_AGENT: 'Tester admin@example.com' });
+    const r = await runCli(['download', '--date', '2017-06-30', '--out', tmp, '--max-rps', '20'], { FINDOC_USER_AGENT: 'Tester admin@example.com' });
     assert.equal(r.code, 64, r.stderr);
     assert.match(r.stderr, /fair-access limit of 10/);
   });
@@ -68,14 +68,14 @@ describe('findoc download (CLI)', () => {
   it('usage errors exit 64: no destination, two destinations, a bad date, a bad base URL', async () => {
     const ua = { FINDOC_USER_AGENT: 'Tester admin@example.com' };
     assert.equal((await runCli(['download', '--date', '2017-06-30'], ua)).code, 64);
-    assert.equal((await runCli(['download', '--date', '2017-06-30', '--to-dir', tmp, '--to-s3', 's3://b/p/'], ua)).code, 64);
-    assert.equal((await runCli(['download', '--date', '2017-02-30', '--to-dir', tmp], ua)).code, 64);
-    assert.equal((await runCli(['download', '--date', '2017-06-30', '--to-dir', tmp, '--base-url', 'ftp://x'], ua)).code, 64);
+    assert.equal((await runCli(['download', '--date', '2017-06-30', '--out', tmp, '--to-s3', 's3://b/p/'], ua)).code, 64);
+    assert.equal((await runCli(['download', '--date', '2017-02-30', '--out', tmp], ua)).code, 64);
+    assert.equal((await runCli(['download', '--date', '2017-06-30', '--out', tmp, '--base-url', 'ftp://x'], ua)).code, 64);
   });
 
   it('downloads into a folder: exit 65 for a 404 day, 0 with --allow-missing; a re-run skips; --json lists each day', async () => {
     const dir = join(tmp, 'days');
-    const args = ['download', '--from', '2003-02-28', '--to', '2003-03-01', '--to-dir', dir, '--base-url', base];
+    const args = ['download', '--from', '2003-02-28', '--to', '2003-03-01', '--out', dir, '--base-url', base];
     const first = await runCli([...args, '--user-agent', 'e2e admin@example.com']);
     assert.equal(first.code, 65, first.stderr);
     assert.match(first.stdout, /2003-02-28 │ missing .*not published \(HTTP 404\)/);

@@ -156,7 +156,7 @@ describe('a network failure is retried, then said as one', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const out = mkdtempSync(join(tmpdir(), 'findoc-newcomer-dl-'));
-    const r = await runCli(['download', '--date', '2017-06-30', '--base-url', 'http://no-such-host.invalid/dera', '--to-dir', out, '--retries', '2']);
+    const r = await runCli(['download', '--date', '2017-06-30', '--base-url', 'http://no-such-host.invalid/dera', '--out', out, '--retries', '2']);
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /no-such-host\.invalid could not be reached \(getaddrinfo ENOTFOUND no-such-host\.invalid \(3 attempts\)\)/);
     assert.doesNotMatch(r.stdout + r.stderr, /internal error/);
@@ -174,5 +174,20 @@ describe('S3 without credentials', () => {
     const r = await runCli(['generate', '--date', '2017-06-01', '--rows-per-day', '1000', '--to-s3', 's3://findoc-newcomer/x/'], { AWS_ENDPOINT_URL_S3: 'http://localhost:9000', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'findoc-none', AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: file });
     assert.equal(r.code, 78, r.stderr);
     assert.match(r.stderr, /no credentials for this endpoint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+});
+
+describe('one name per flag: the renamed spellings still work, with a deprecation line', () => {
+  it('download --to-dir is --out (as in generate); bands --from/--to are --start-at/--end-at (times of day)', async () => {
+    const r = await runCli(['download', '--date', '2017-06-30', '--list', '--to-dir', '/tmp/findoc-newcomer-list']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /log20170630\.zip/);
+    assert.match(r.stderr, /findoc download: --to-dir is deprecated here, use --out/);
+    const help = await runCli(['download', '--help']);
+    assert.match(help.stdout, /--out <dir>/);
+    assert.doesNotMatch(help.stdout, /--to-dir/);
+    const bands = await runCli(['bands', '--help']);
+    assert.match(bands.stdout, /--start-at <HH:MM:SS>/);
+    assert.doesNotMatch(bands.stdout, /--from|--to\b/);
   });
 });

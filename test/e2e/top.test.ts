@@ -52,7 +52,7 @@ describe('findoc top', () => {
     await pool.end();
   });
 
-  it('--json prints the window, asOf and entries sorted by visits then CIK, with names from PostgreSQL', async () => {
+  it('--json prints the window, asOf and entries sorted by visits then CIK, with names and tickers from PostgreSQL (every field the table shows)', async () => {
     const r = await runCli(['top', '--json', '--redis-prefix', prefix, '--schema', schema]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
@@ -64,15 +64,15 @@ describe('findoc top', () => {
       robots: 0,
       robotShare: null,
       entries: [
-        { cik: 320193, name: 'Apple Inc.', visits: 4 },
-        { cik: 1608552, name: null, visits: 4 },
-        { cik: 886982, name: null, visits: 1 },
+        { cik: 320193, name: 'Apple Inc.', ticker: 'AAPL', visits: 4 },
+        { cik: 1608552, name: null, ticker: null, visits: 4 },
+        { cik: 886982, name: null, ticker: null, visits: 1 },
       ],
     });
     const all = JSON.parse((await runCli(['top', '--window', 'all', '--limit', '2', '--json', '--redis-prefix', prefix, '--schema', schema])).stdout);
     assert.deepEqual(all.entries, [
-      { cik: 51143, name: 'INTERNATIONAL BUSINESS MACHINES CORP', visits: 9 },
-      { cik: 320193, name: 'Apple Inc.', visits: 4 },
+      { cik: 51143, name: 'INTERNATIONAL BUSINESS MACHINES CORP', ticker: 'IBM', visits: 9 },
+      { cik: 320193, name: 'Apple Inc.', ticker: 'AAPL', visits: 4 },
     ]);
   });
 
@@ -80,8 +80,8 @@ describe('findoc top', () => {
     const r = await runCli(['top', '--window', '1m', '--redis-prefix', prefix, '--schema', schema]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /top 10 over the 1m ending 2017-06-30T00:01:11Z/);
-    assert.match(r.stdout, /│ 1\s+│ 51143\s+│ INTERNATIONAL BUSINESS MACHINES CORP │ IBM\s+│ 9\s+│/);
-    assert.match(r.stdout, /│ 2\s+│ 320193\s+│ Apple Inc\.\s+│ AAPL\s+│ 4\s+│/);
+    // Compact, numbers aligned right.
+    assert.match(r.stdout, /├[─┼]+┤\n│ 1 │ +51143 │ INTERNATIONAL BUSINESS MACHINES CORP │ IBM +│ +9 │\n│ 2 │ +320193 │ Apple Inc\. +│ AAPL +│ +4 │\n/);
   });
 
   it('without PostgreSQL, names are null and top still answers (said once on stderr)', async () => {
