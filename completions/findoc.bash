@@ -47,7 +47,10 @@ _findoc_choices() {
   case "$1" in
     'stream --from') choices='earliest latest' ;;
     'stream --on-lost-state') choices='rebuild fail' ;;
+    'sessions --order') choices='expiry first' ;;
+    'top --window') choices='10s 1m 5m 1h all' ;;
     'generate --format') choices='csv csv.gz zip' ;;
+    'batch --robots-mode') choices='causal day' ;;
     'watch --window') choices='10s 1m 5m 1h' ;;
     *) return 1 ;;
   esac

@@ -2,7 +2,7 @@
  * findoc batch: historical per-second counts and percentile bands in PostgreSQL (DESIGN §3.4). Flags →
  * BatchOptions → run (src/batch/run.ts: the services around runBatch) → summary.
  */
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { failureOf, progressLine, run, summaryLines, type BatchProgress, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
 import { parseDayList } from '../core/day-sets.js';
@@ -24,7 +24,7 @@ export function batchCommand() {
     .option('--no-set', 'store the days only; compute no bands')
     .option('--filter <rules>', 'visit filter rules, comma separated: robots, crawlers, errors (default: all visits)')
     .option('--robots <rule>', 'robots rule (turns the robots filter on): drt (default), lm, ryans, or minute-requests=N,minute-ciks=N,day-requests=N,day-ciks=N (docs/robots.md)')
-    .option('--robots-mode <mode>', 'causal (default: robot from the visit that crosses a limit, as the stream) or day (a robot IP is dropped for its whole day)')
+    .addOption(new Option('--robots-mode <mode>', 'causal (the default: robot from the visit that crosses a limit, as the stream) or day (a robot IP is dropped for its whole day)').choices(['causal', 'day'] as const))
     .option('--exclude-crawlers', 'same as --filter crawlers')
     .option('--min-visits <n>', "leave days with fewer visits out of the set's bands (kept by the set for later runs)")
     .option('--exclude-days <list>', 'leave these days out of the set, e.g. 2005-09-23..2006-05-10,2017-04-28 (replaces the set\'s list; "" clears it)')

@@ -4,12 +4,12 @@
  */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
 import { FindocError, interrupted, usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
-import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity, type SessionOrder } from '../core/sessions.js';
+import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity } from '../core/sessions.js';
 import { info } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { writeLiveSessions } from '../sessions/live.js';
@@ -24,7 +24,7 @@ export function sessionsCommand() {
     .option('--live', 'the sessions findoc stream --sessions keeps in Redis: the ended ones, then the open ones as if the input ended now')
     .option('--follow', 'with --live: after the ended sessions, print each session as it ends, until Ctrl-C')
     .option('--redis-prefix <prefix>', 'with --live: namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
-    .option('--order <order>', 'sessions found at once: expiry (by own expiry instant, then first request) or first (first request only)', 'expiry')
+    .addOption(new Option('--order <order>', 'sessions found at once: by their own expiry instant, then first request (expiry), or by first request only (first)').choices(['expiry', 'first'] as const).default('expiry' as const))
     .option('--insight', 'the challenge\'s rows: every row with a usable ip, date and time counts; bad lines skipped')
     .option('--out <file>', 'write the sessions to this file instead of stdout')
     .option('--filter <rules>', 'sessions of the visits the rules keep: robots, crawlers, errors (comma separated; not with --insight)')
@@ -55,7 +55,6 @@ export function sessionsCommand() {
       if (opts.inactivity === undefined) throw usageError(`--inactivity is required with inputs: an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds)`);
       const inactivity = parseInactivity(opts.inactivity);
       if (inactivity === null) throw usageError(`--inactivity must be an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (seconds), got "${opts.inactivity}"`);
-      if (opts.order !== 'expiry' && opts.order !== 'first') throw usageError(`--order must be expiry or first, got "${opts.order}"`);
       const filter = opts.filter !== undefined || opts.robots !== undefined ? parseFilter(opts.filter, false, { rule: opts.robots }) : undefined;
       if (filter && opts.insight) throw usageError('--insight follows the challenge, every row counts: drop --filter/--robots, or --insight');
       // --out: written beside the target under a temporary name and renamed at the end, so that a run that
@@ -66,7 +65,7 @@ export function sessionsCommand() {
       let report;
       try {
         report = await run(
-          { inputs, inactivity, order: opts.order as SessionOrder, insight: opts.insight === true, json: opts.json === true, filter },
+          { inputs, inactivity, order: opts.order, insight: opts.insight === true, json: opts.json === true, filter },
           { out, signal: shutdown.signal },
         );
         if (partial) {

@@ -2,7 +2,7 @@
  * findoc top: the most visited filers over a window, from the live state `findoc stream` keeps in Redis,
  * with names from PostgreSQL when it can be reached (DESIGN §3.6; the query: src/query/top.ts).
  */
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { TOP_WINDOWS, parseWindow } from '../core/windows.js';
 import { parseInteger } from '../core/integers.js';
 import { run } from '../query/top.js';
@@ -12,7 +12,7 @@ import { configOf, withExamples } from './context.js';
 export function topCommand() {
   const cmd = new Command('top')
     .description('the most visited filers (CIKs) over a sliding window or all time, from the live counts in Redis')
-    .option('--window <w>', `${TOP_WINDOWS.join(', ')}: the seconds ending at the latest event applied, or all time`, '10s')
+    .addOption(new Option('--window <w>', 'the seconds ending at the latest event applied, or all time').choices(TOP_WINDOWS).default('10s'))
     .option('--limit <n>', 'how many filers', '10')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--schema <name>', 'PostgreSQL schema of the companies table (env FINDOC_PG_SCHEMA; default: the search_path)')

@@ -74,6 +74,6 @@ describe('findoc batch --filter robots against PostgreSQL', () => {
     }
     const m = await runCli(['batch', FILE, '--no-set', '--schema', schema, '--filter', 'robots', '--robots-mode', 'weekly']);
     assert.equal(m.code, 64, m.stderr);
-    assert.match(m.stderr, /causal or day/);
+    assert.match(m.stderr, /Allowed choices are causal, day/);
   });
 });
