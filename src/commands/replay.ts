@@ -4,8 +4,8 @@
  * Flags → ReplayOptions → replay → summary.
  */
 import { Command, Option } from '@commander-js/extra-typings';
-import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
-import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
+import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka/admin.js';
+import { KafkaVisitProducer } from '../adapters/kafka/producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';

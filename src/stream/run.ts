@@ -1,13 +1,13 @@
 /**
  * `findoc stream`: Kafka visits → live counts in Redis, exactly once (DESIGN §2, §3.3).
  *   decode + aggregate a batch: src/core/stream-batch.ts
- *   the group member that resumes from Redis' offsets: src/adapters/kafka-consumer.ts
+ *   the group member that resumes from Redis' offsets: src/adapters/kafka/consumer.ts
  *   the atomic apply and the key layout: src/adapters/stream-state.ts, docs/redis.md
  *   features: robots (src/stream/robots.ts)
  */
 import type { Redis } from 'ioredis';
-import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka-consumer.js';
-import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
+import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
+import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka/admin.js';
 import { StateBehind, StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
 import { FindocError } from '../core/errors.js';
 import type { KafkaSettings } from '../core/config.js';

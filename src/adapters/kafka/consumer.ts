@@ -3,7 +3,7 @@
  * the stream's own state (Redis), never from Kafka's committed offsets.
  *
  * Why: the exactly-once effect (DESIGN §3.3) needs the position and the counts to change together, and
- * only Redis can hold both atomically (stream-state-apply.lua). So this consumer fetches each partition
+ * only Redis can hold both atomically (../stream-state-apply.lua). So this consumer fetches each partition
  * from a position it keeps itself:
  *
  *   - after every group join (the first one and every rebalance, including one that hands back the same
@@ -20,7 +20,8 @@
  *
  * What does what: @platformatic/kafka (1.22: the last 1.x whose dependencies support Node 20) for group
  * membership (join, sync, heartbeats, rejoin on rebalance, leave), connections with TLS/SASL, metadata,
- * ListOffsets and OffsetCommit; kafka-fetch.ts for Fetch and record decoding (why: see there).
+ * ListOffsets and OffsetCommit; fetch.ts and record-batch.ts for Fetch and record decoding (why: see
+ * there); connection.ts checks each broker's versions once (ApiVersions).
  *
  * Flow: the fetch loop asks each leader for its partitions, decodes each partition's batch and adds it to
  * the open write group (CPU: parsing, merging with the other partitions' counts). The open group is sent
@@ -29,14 +30,16 @@
  * settled in the order they were sent (a refused one is re-applied before the next is looked at). What is
  * fetched and not settled is bounded (maxQueuedRecords): the fetch loop waits while it is over.
  */
-import { Consumer, ConnectionPool, createAPI, type Broker, type ClusterMetadata } from '@platformatic/kafka';
-import type { KafkaSettings } from '../core/config.js';
-import { FindocError } from '../core/errors.js';
-import { backoffMs, type RetryPolicy } from '../core/retry.js';
-import type { RecordSet } from '../core/stream-batch.js';
-import { kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
-import { errorName, retriableCode } from './kafka-errors.js';
-import { FETCH_API_KEY, FETCH_VERSION, decodeRecordBatches, encodeFetchRequest, parseFetchResponse, type FetchPosition, type FetchResponse } from './kafka-fetch.js';
+import { Consumer, type Broker, type ClusterMetadata } from '@platformatic/kafka';
+import type { KafkaSettings } from '../../core/config.js';
+import { FindocError } from '../../core/errors.js';
+import { backoffMs, type RetryPolicy } from '../../core/retry.js';
+import type { RecordSet } from '../../core/stream-batch.js';
+import { kafkaUnavailable } from './admin.js';
+import { CheckedPool, kafkaConnectionOptions, sleep, withTimeout } from './connection.js';
+import { OFFSET_OUT_OF_RANGE, errorName, retriableCode } from './errors.js';
+import { FETCH_API_KEY, FETCH_VERSION, encodeFetchRequest, fetchApi, type FetchPosition } from './fetch.js';
+import { decodeRecordBatches } from './record-batch.js';
 
 export interface ConsumedBatch {
   topic: string;
@@ -105,8 +108,6 @@ export interface ExactlyOnceConsumerOptions<G, S> {
   maxQueuedRecords?: number;
 }
 
-const fetchApi = createAPI<[ReturnType<typeof encodeFetchRequest>], FetchResponse>(FETCH_API_KEY, FETCH_VERSION, (w) => w, parseFetchResponse, true, true);
-
 const COMMIT_INTERVAL_MS = 5000;
 /**
  * Groups sent and not settled yet. Two keep Redis busy while this process encodes the next group; more
@@ -119,8 +120,6 @@ const FETCH_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, capMs: 5000,
 /** A fetch returns as soon as a record is there; with none, after this long (also the longest a stop waits for it). */
 const MAX_WAIT_MS = 500;
 const REQUEST_TIMEOUT_MS = MAX_WAIT_MS + 30_000;
-
-const OFFSET_OUT_OF_RANGE = 1;
 
 /** The group being filled while the previous one is written. */
 interface OpenGroup<G> {
@@ -153,7 +152,8 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
     retryDelay: 500,
     ...connection,
   });
-  const pool = new ConnectionPool(settings.clientId, connection);
+  // Every broker fetched from is asked its versions once (ApiVersions): Fetch v12 or exit 69.
+  const pool = new CheckedPool(settings, connection, [{ apiKey: FETCH_API_KEY, name: 'Fetch', version: FETCH_VERSION }]);
 
   // ── state ──
   /** Bumped by every group join; the fetch loop re-reads positions when it changed. */
@@ -257,7 +257,10 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
       if (stored !== null) starts.set(p, { offset: stored + 1, follows: stored });
       else {
         ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: startAt === 'earliest' ? -2n : -1n })).get(topic);
-        starts.set(p, { offset: Number(ends?.[p] ?? 0), follows: null });
+        const offset = Number(ends?.[p] ?? 0);
+        // -1: a broker just restarted, not ready to say (a plain error: the loop retries with backoff).
+        if (offset < 0) throw new Error(`${topic} partition ${p}: the broker does not know its ${startAt} offset yet`);
+        starts.set(p, { offset, follows: null });
       }
     }
     if (gen !== generation) return; // another join meanwhile: do it again
@@ -289,7 +292,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
         if (!broker) throw new Error(`no leader known for partitions ${parts.map((p) => p.partition).join(',')}`);
         const conn = await pool.get(broker);
         const request = encodeFetchRequest(topic, parts, { maxWaitMs: MAX_WAIT_MS, minBytes: 1, maxBytes: maxBytesPerPartition * parts.length });
-        return withTimeout(fetchApi.async(conn, request), REQUEST_TIMEOUT_MS);
+        return withTimeout(fetchApi.async(conn, request), REQUEST_TIMEOUT_MS, 'no answer from Kafka');
       }),
     );
     if (gen !== generation || stopping) return true; // a rebalance meanwhile: positions are re-read first
@@ -299,7 +302,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
         const position = positions.get(part.partition);
         if (position === undefined) continue;
         if (part.errorCode === OFFSET_OUT_OF_RANGE) {
-          outOfRange(part.partition, position.offset, part.logStartOffset, part.highWatermark);
+          if (!outOfRange(part.partition, position.offset, part.logStartOffset, part.highWatermark)) retry = true;
           continue;
         }
         if (part.errorCode !== 0) {
@@ -334,13 +337,21 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
     return !retry;
   };
 
-  /** The position is not in the log: records deleted by the topic's retention (skip them), or a topic recreated (stop). */
-  const outOfRange = (partition: number, position: number, logStart: number, high: number) => {
+  /**
+   * The position is not in the log: records deleted by the topic's retention (skip them), or a topic
+   * recreated (stop). Returns false when the broker does not know the log's bounds yet (-1, as a broker
+   * just restarted answers while it loads its logs): the round is retried with the fetch backoff.
+   */
+  const outOfRange = (partition: number, position: number, logStart: number, high: number): boolean => {
+    if (logStart < 0 || high < 0) {
+      emit({ type: 'retry', error: `${topic} partition ${partition}: the broker does not know its offsets yet (log start ${logStart}, end ${high})` });
+      return false;
+    }
     if (position < logStart) {
       emit({ type: 'skipped', partition, from: position, to: logStart - 1 });
       // The next batch still follows what the state holds: the skipped records are gone from Kafka.
       positions.get(partition)!.offset = logStart;
-      return;
+      return true;
     }
     throw new FindocError(
       'FINDOC_CONFIG',
@@ -424,16 +435,4 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
     await Promise.allSettled([consumer.close(true), pool.close()]);
   }
   if (fatal) throw (fatal as { error: unknown }).error;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
