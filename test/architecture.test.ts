@@ -31,7 +31,6 @@ const STAGE_CODE_IN_CORE: Record<string, string> = {
   'core/pacing.ts': 'replay',
   'core/download.ts': 'download',
   'core/rate-limit.ts': 'download',
-  'core/stream-batch.ts': 'stream',
   'core/dashboard.ts': 'watch',
   'core/synthetic/': 'generate',
 };

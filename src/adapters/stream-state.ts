@@ -36,7 +36,7 @@
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
 import type { AppliedOffset } from '../core/lag.js';
-import { addCounts, aggregate, countPackedCiks, emptyCounts, trimBatch, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { addCounts, aggregate, countPackedCiks, emptyCounts, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
 import {
   LONGEST_WINDOW_SECONDS,
   cikMember,
@@ -235,7 +235,15 @@ export interface PartitionState {
 /** The rates in progress are over this many whole wall seconds. */
 const RATE_SECONDS = 10;
 
+/**
+ * The part of a parsed batch after the offset the namespace holds (`held`; null: none), marked as following
+ * it, or null when nothing of it is left: the stream's (src/stream/parse.ts trimBatch), given to the
+ * writer's StreamState, so this adapter applies any feature's batches without knowing how they are made.
+ */
+export type TrimBatch = (batch: ParsedBatch, held: number | null) => ParsedBatch | null;
+
 export class StreamState {
+  private readonly trim: TrimBatch | null;
   readonly keys: NamespaceKeys;
   private readonly scripts: StateScripts;
 
@@ -245,8 +253,9 @@ export class StreamState {
   constructor(
     readonly redis: Redis,
     prefix: string,
-    options: { allTimeTracked?: number } = {},
+    options: { allTimeTracked?: number; trim?: TrimBatch } = {},
   ) {
+    this.trim = options.trim ?? null;
     this.keys = namespaceKeys(prefix);
     this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
@@ -453,7 +462,8 @@ export class StreamState {
         // append-only file a moment behind, or empty). Trimming cannot help: the records in between are
         // not in this batch. The consumer reads the partition again from what Redis holds.
         if (b.follows !== null && (held === null || held < b.follows)) throw new StateBehind(b.topic, b.partition, held, b.follows);
-        const rest = trimBatch(b, held);
+        if (!this.trim) throw new Error(`StreamState: a refused batch of ${b.topic}:${b.partition} needs the stream's trim (new StreamState(…, { trim }))`);
+        const rest = this.trim(b, held);
         report.duplicates += b.records - (rest?.records ?? 0);
         b = rest;
       }

@@ -10,7 +10,7 @@
  * batch carries the states it changed (as they are after its last record), written in the same Lua call
  * as the counts and the offset. Whoever applies a given record — this process, or another one still
  * holding the partition during a rebalance — decides it the same way, so a write refused because another
- * process moved the partition on is trimmed, keeps its verdicts (stream-batch.ts trimBatch) and stays
+ * process moved the partition on is trimmed, keeps its verdicts (parse.ts trimBatch) and stays
  * exact; kill -9 loses only what Redis never applied, which the next owner re-reads and re-decides.
  *
  * Days end in event time: a day's states are dropped (here and in Redis) once the namespace's latest

@@ -1,6 +1,6 @@
 /**
  * `findoc stream`: Kafka visits → live counts in Redis, exactly once (DESIGN §2, §3.3).
- *   decode + aggregate a batch: src/core/stream-batch.ts
+ *   parse a batch: src/stream/parse.ts; merge batches into one write: src/core/stream-delta.ts
  *   the group member that resumes from Redis' offsets: src/adapters/kafka/consumer.ts
  *   the atomic apply and the key layout: src/adapters/stream-state.ts, docs/redis.md
  *   features: robots (src/stream/robots.ts)
@@ -13,7 +13,8 @@ import { FindocError } from '../core/errors.js';
 import type { KafkaSettings } from '../core/config.js';
 import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
-import { DeltaBuilder, addCounts, emptyCounts, parseRecords, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { DeltaBuilder, addCounts, emptyCounts, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
+import { parseRecords, trimBatch } from './parse.js';
 import { LiveRobots } from './robots.js';
 import { LiveSessions } from './sessions.js';
 
@@ -105,7 +106,7 @@ interface WriteGroup {
 
 export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<StreamReport> {
   const { redis, onInfo } = deps;
-  const state = new StreamState(redis, o.prefix);
+  const state = new StreamState(redis, o.prefix, { trim: trimBatch });
   let reset: ResetResult | null = null;
   if (o.reset) {
     if (await state.activeWithin(15)) onInfo(`warning: a stream process applied to "${o.prefix}" in the last 15 s; stop it first or it keeps counting from where it is`);

@@ -4,7 +4,7 @@
  *
  * As the robots feature: one PartitionSessions per partition, loaded from Redis together with the
  * partition's offset when this process starts the partition (StreamState.loadPartition), fed every kept
- * visit in offset order while parsing (core/stream-batch.ts), its changes and ended sessions written in
+ * visit in offset order while parsing (src/stream/parse.ts), its changes and ended sessions written in
  * the same Lua call as the counts and the offset. A batch trimmed to its tail (another process applied its
  * head) keeps the first parse's changes and reports only the sessions its tail's records ended, so every
  * session is written once: through kill -9, rebalance and redelivery.

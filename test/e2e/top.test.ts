@@ -10,7 +10,8 @@ import { connectPostgres, migrate, quoteIdent } from '../../src/adapters/postgre
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { filterOf } from '../../src/core/filter.js';
-import { parseRecords, recordSet } from '../../src/core/stream-batch.js';
+import { recordSet } from '../../src/core/stream-delta.js';
+import { parseRecords } from '../../src/stream/parse.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { runCli } from '../helpers/cli.js';
 import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';

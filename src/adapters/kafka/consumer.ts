@@ -34,7 +34,7 @@ import { Consumer, type Broker, type ClusterMetadata } from '@platformatic/kafka
 import type { KafkaSettings } from '../../core/config.js';
 import { FindocError } from '../../core/errors.js';
 import { backoffMs, type RetryPolicy } from '../../core/retry.js';
-import type { RecordSet } from '../../core/stream-batch.js';
+import type { RecordSet } from '../../core/stream-delta.js';
 import { kafkaUnavailable } from './admin.js';
 import { CheckedPool, kafkaConnectionOptions, sleep, withTimeout } from './connection.js';
 import { OFFSET_OUT_OF_RANGE, errorName, retriableCode } from './errors.js';

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { filterOf, parseFilter } from '../../src/core/filter.js';
-import { PACKED_CIK_BYTES, aggregate, countPackedCiks, packCik, parseRecords, recordSet, trimBatch, type ParseOptions, type RecordSet } from '../../src/core/stream-batch.js';
+import { PACKED_CIK_BYTES, aggregate, countPackedCiks, packCik, recordSet, type ParseOptions, type RecordSet } from '../../src/core/stream-delta.js';
+import { parseRecords, trimBatch } from '../../src/stream/parse.js';
 
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
 const NOW = Date.UTC(2026, 0, 1) / 1000;
