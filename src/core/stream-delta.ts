@@ -15,7 +15,7 @@
  *                 range per partition. Merging partitions before writing matters: they cover the same
  *                 seconds and CIKs, so Redis gets one append per second and one increment per CIK for all.
  */
-import { REJECT_DESCRIPTIONS, type RejectReason } from './rejects.js';
+import { REJECT_DESCRIPTIONS, REJECT_REASONS, type RejectReason } from './rejects.js';
 import type { VisitFilter } from './filter.js';
 import type { EndedSession, PartitionSessions, SessionChange } from './live-sessions.js';
 import { ipOfKey, type ChangedIpState, type RobotClassifier } from './robots.js';
@@ -94,6 +94,20 @@ export interface ParseOptions {
   carriedSessions?: { changes: readonly SessionChange[]; ended: readonly EndedSession[] };
 }
 
+/** Every reject reason of the stream, in a fixed order (ParsedBatch.outcomes codes them by index). */
+export const STREAM_REJECT_REASONS: readonly StreamRejectReason[] = [...REJECT_REASONS, 'empty_record', 'future_event'];
+
+/** What became of a record (ParsedBatch.outcomes). */
+export const RECORD_KEPT = 0;
+/** A line the parser passed over without a reason (none does today): neither counted nor kept. */
+export const RECORD_SKIPPED = 255;
+/** Dropped by the filter's stateless rules (crawlers, …). */
+export const RECORD_FILTERED = 1;
+/** A robot visit (robots filter): also filtered. */
+export const RECORD_ROBOT = 2;
+/** Rejected: RECORD_REJECTED + the index of its reason in STREAM_REJECT_REASONS. */
+export const RECORD_REJECTED = 3;
+
 /** Robot verdict per record (ParsedBatch.robotVerdicts). */
 export const ROBOT_NONE = 0;
 export const ROBOT_VISIT = 1;
@@ -138,7 +152,13 @@ export interface ParsedBatch extends BatchCounts {
   /** Sessions: the partition's open-session changes (as after the last record) and the sessions the batch's records ended. */
   sessionChanges: readonly SessionChange[];
   sessionsEnded: readonly EndedSession[];
-  /** What it was parsed from and how, so that trimBatch can parse a tail of it again. */
+  /**
+   * What became of each record (RECORD_KEPT, RECORD_FILTERED, RECORD_ROBOT, RECORD_SKIPPED, or RECORD_REJECTED + the index
+   * of its reason in STREAM_REJECT_REASONS), so that trimBatch can cut a tail of the batch without
+   * parsing its rows again.
+   */
+  outcomes: Uint8Array;
+  /** What it was parsed from and how (trimBatch cuts a tail of it). */
   source: RecordSet;
   options: ParseOptions;
 }
