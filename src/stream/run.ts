@@ -3,7 +3,7 @@
  *   parse a batch: src/stream/parse.ts; merge batches into one write: src/core/stream-delta.ts
  *   the group member that resumes from Redis' offsets: src/adapters/kafka/consumer.ts
  *   the atomic apply and the key layout: src/adapters/stream-state.ts, docs/redis.md
- *   features: robots (src/stream/robots.ts)
+ *   features with per-partition state: src/stream/features/ (robots, sessions; registered in index.ts)
  */
 import type { Redis } from 'ioredis';
 import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
@@ -15,8 +15,7 @@ import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
 import { DeltaBuilder, addCounts, emptyCounts, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
 import { parseRecords, trimBatch } from './parse.js';
-import { LiveRobots } from './robots.js';
-import { LiveSessions } from './sessions.js';
+import { liveFeatures } from './features/index.js';
 
 export interface StreamOptions {
   topic: string;
@@ -123,8 +122,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
   });
 
-  const robots = o.filter.robots ? new LiveRobots(o.filter.robots.rule, o.retentionSeconds) : null;
-  const sessions = o.sessions ? new LiveSessions(o.sessions) : null;
+  const features = liveFeatures(o);
   const run: RunTotals = { ...emptyCounts(), calls: 0, duplicates: 0 };
   const started = performance.now();
   let assigned: number[] = [];
@@ -135,6 +133,8 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
   // A write group: the parsed batches (for the rare redelivery path) and their counts, merged as they come.
   const newGroup = (): WriteGroup => ({ batches: [], delta: new DeltaBuilder() });
   const add = (g: WriteGroup, b: ConsumedBatch): void => {
+    let own = {};
+    for (const f of features) own = { ...own, ...f.parseOptions(b.topic, b.partition) };
     const parsed = parseRecords(b.records, {
       topic: b.topic,
       partition: b.partition,
@@ -143,8 +143,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
       nowSecond: Math.floor(Date.now() / 1000),
       maxFutureSeconds: o.maxFutureSeconds,
       lastOffset: b.lastOffset,
-      robots: robots?.classifier(b.topic, b.partition),
-      sessions: sessions?.of(b.topic, b.partition),
+      ...own,
     });
     g.batches.push(parsed);
     g.delta.add(parsed);
@@ -170,15 +169,14 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     run.duplicates += r.duplicates;
     run.calls += r.calls;
     latest = r.latest ?? latest;
-    if (robots && latest !== null) robots.advance(latest);
+    if (latest !== null) for (const f of features) f.applied?.(latest);
     deps.onProgress?.({ visits: run.visits, robots: run.robots, rejected: run.rejected, seconds: (performance.now() - started) / 1000, latest, partitions: assigned });
   };
 
   const onEvent = (e: ConsumerEvent) => {
     if (e.type === 'assigned') {
       assigned = e.partitions;
-      robots?.assigned(o.topic, e.partitions);
-      sessions?.assigned(o.topic, e.partitions);
+      for (const f of features) f.assigned(o.topic, e.partitions);
       onInfo(`group ${o.group}: assigned partitions ${e.partitions.length ? e.partitions.join(', ') : '(none)'} of ${o.topic}`);
     } else if (e.type === 'skipped') onInfo(`warning: partition ${e.partition}: offsets ${e.from}…${e.to} were deleted by the topic's retention before they were applied; continuing after them`);
     else onInfo(`Kafka: ${e.error}; retrying`);
@@ -201,13 +199,12 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     await runExactlyOnceConsumer(deps.kafka, {
       topic: o.topic,
       groupId: o.group,
-      // With robots or sessions, the partition's state is loaded with its offset, atomically.
+      // With features, the partition's state is loaded with its offset, atomically.
       storedOffset:
-        robots || sessions
+        features.length > 0
           ? async (topic, partition) => {
               const loaded = await state.loadPartition(topic, partition);
-              robots?.start(topic, partition, loaded);
-              sessions?.start(topic, partition, loaded);
+              for (const f of features) f.start(topic, partition, loaded);
               return loaded.stored;
             }
           : (topic, partition) => state.storedOffset(topic, partition),

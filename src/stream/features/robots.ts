@@ -16,16 +16,19 @@
  * Days end in event time: a day's states are dropped (here and in Redis) once the namespace's latest
  * second passes the end of the day plus the retention — by then every later visit of that day is late.
  */
-import type { PartitionState } from '../adapters/stream-state.js';
-import { RobotClassifier, type RobotRule } from '../core/robots.js';
-import { SECONDS_PER_DAY } from '../core/visit.js';
+import type { PartitionState } from '../../adapters/stream-state.js';
+import { RobotClassifier, type RobotRule } from '../../core/robots.js';
+import type { ParseOptions } from '../../core/stream-delta.js';
+import { SECONDS_PER_DAY } from '../../core/visit.js';
+import type { StreamFeature } from './feature.js';
 
 /** The last day whose states are over when the latest event second is `latest` (stream-state-apply.lua). */
 export function lastOverDay(latest: number, retentionSeconds: number): number {
   return Math.floor((latest - retentionSeconds) / SECONDS_PER_DAY) - 1;
 }
 
-export class LiveRobots {
+export class LiveRobots implements StreamFeature {
+  readonly name = 'robots';
   private readonly classifiers = new Map<string, RobotClassifier>();
 
   constructor(
@@ -51,6 +54,14 @@ export class LiveRobots {
   assigned(topic: string, partitions: readonly number[]): void {
     const keep = new Set(partitions.map((p) => `${topic}:${p}`));
     for (const key of this.classifiers.keys()) if (!keep.has(key)) this.classifiers.delete(key);
+  }
+
+  parseOptions(topic: string, partition: number): Partial<ParseOptions> {
+    return { robots: this.classifier(topic, partition) };
+  }
+
+  applied(latest: number): void {
+    this.advance(latest);
   }
 
   /** Forgets the days that are over at this latest event second (memory stays bounded). */

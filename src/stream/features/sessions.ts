@@ -9,10 +9,13 @@
  * head) keeps the first parse's changes and reports only the sessions its tail's records ended, so every
  * session is written once: through kill -9, rebalance and redelivery.
  */
-import type { PartitionState } from '../adapters/stream-state.js';
-import { PartitionSessions } from '../core/live-sessions.js';
+import type { PartitionState } from '../../adapters/stream-state.js';
+import { PartitionSessions } from '../../core/live-sessions.js';
+import type { ParseOptions } from '../../core/stream-delta.js';
+import type { StreamFeature } from './feature.js';
 
-export class LiveSessions {
+export class LiveSessions implements StreamFeature {
+  readonly name = 'sessions';
   private readonly partitions = new Map<string, PartitionSessions>();
 
   constructor(readonly inactivity: number) {}
@@ -29,6 +32,10 @@ export class LiveSessions {
     const p = this.partitions.get(`${topic}:${partition}`);
     if (!p) throw new Error(`sessions: partition ${topic}:${partition} was not started`);
     return p;
+  }
+
+  parseOptions(topic: string, partition: number): Partial<ParseOptions> {
+    return { sessions: this.of(topic, partition) };
   }
 
   /** Drops the partitions this process no longer has. */
