@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
 import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka/admin.js';
-import { StateBehind, StreamState, type ResetResult, type SentWrite } from '../adapters/stream-state.js';
+import { StateBehind, StreamState, type ResetResult, type SentWrite, type StreamProgress } from '../adapters/stream-state.js';
 import { FindocError } from '../core/errors.js';
 import type { KafkaSettings } from '../core/config.js';
 import type { VisitFilter } from '../core/filter.js';
@@ -106,21 +106,8 @@ interface WriteGroup {
 export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<StreamReport> {
   const { redis, onInfo } = deps;
   const state = new StreamState(redis, o.prefix, { trim: trimBatch });
-  let reset: ResetResult | null = null;
-  if (o.reset) {
-    if (await state.activeWithin(15)) onInfo(`warning: a stream process applied to "${o.prefix}" in the last 15 s; stop it first or it keeps counting from where it is`);
-    reset = await state.reset();
-    const r = reset.byKind;
-    onInfo(`reset ${reset.prefix}: deleted ${reset.deleted} keys (${r.sec} per-second CIK sets, ${r.vps} visits-per-second hashes, ${r.rb} robots state hashes, ${r.ingest} ingest counters, ${r.state} state keys)`);
-  }
-  await state.prepare(o.filter.name, o.retentionSeconds, o.sessions ?? null);
-
-  // Fails fast (exit 69) when no broker answers at start; creates the topic like replay does. Once running,
-  // the consumer keeps retrying (a broker restart is not a reason to stop).
-  const ends = await withAdmin(createKafka(deps.kafka, { retries: 1 }), deps.kafka, async (admin) => {
-    if (await ensureTopic(admin, o.topic, o.partitions)) onInfo(`created topic ${o.topic} with ${o.partitions} partitions`);
-    return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
-  });
+  const reset = await openNamespace(state, o, onInfo);
+  const ends = await topicEnds(o, deps);
 
   const features = liveFeatures(o);
   const run: RunTotals = { ...emptyCounts(), calls: 0, duplicates: 0 };
@@ -150,21 +137,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
   };
   const send = (g: WriteGroup): SentWrite => state.send(g.batches, g.delta.build(), o.filter.name, o.retentionSeconds);
   const settle = async (sent: SentWrite): Promise<void> => {
-    const r = await state.settle(sent, o.filter.name, o.retentionSeconds).catch(async (e: unknown) => {
-      if (!(e instanceof StateBehind)) throw e;
-      if (!(await state.hasStateMarker())) {
-        if (o.onLostState === 'fail') {
-          throw new FindocError('FINDOC_TEMPORARY', `Redis lost the state of namespace "${o.prefix}" (it holds nothing of ${e.topic}:${e.partition}, applied up to ${e.follows}): restarted without persistence?`, {
-            service: 'Redis',
-            hint: 'run the stream again with --on-lost-state rebuild (the default) to rebuild the counts from what Kafka still holds, or --reset to start over',
-          });
-        }
-        onInfo(`warning: Redis lost the state of namespace "${o.prefix}" (restarted without persistence?): rebuilding it from the earliest offsets Kafka still holds`);
-      } else {
-        onInfo(`warning: ${e.message} (Redis restarted from a file a moment behind?): reading ${e.topic}:${e.partition} again from offset ${(e.held ?? -1) + 1}`);
-      }
-      throw e;
-    });
+    const r = await state.settle(sent, o.filter.name, o.retentionSeconds).catch((e: unknown) => stateBehind(e, state, o, onInfo));
     addCounts(run, r);
     run.duplicates += r.duplicates;
     run.calls += r.calls;
@@ -182,18 +155,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     else onInfo(`Kafka: ${e.error}; retrying`);
   };
 
-  // --until-end: poll the applied offsets (every process of the group counts) against the end offsets read at start.
-  const watcher = o.untilEnd
-    ? setInterval(() => {
-        void state
-          .readOffsets(o.topic)
-          .then((applied) => {
-            if (caughtUp(applied, ends)) stop.abort();
-          })
-          .catch(() => undefined);
-      }, 250)
-    : null;
-  if (o.untilEnd && caughtUp(await state.readOffsets(o.topic), ends)) stop.abort();
+  const watcher = o.untilEnd ? await watchUntilEnd(state, o.topic, ends, stop) : null;
 
   try {
     await runExactlyOnceConsumer(deps.kafka, {
@@ -223,8 +185,70 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     if (watcher) clearInterval(watcher);
   }
 
-  const seconds = (performance.now() - started) / 1000;
-  const namespace = await state.readProgress();
+  return streamReport(o, reset, run, (performance.now() - started) / 1000, await state.readProgress());
+}
+
+/** --reset (deleting the namespace's keys first), then the namespace's marker, filter and retention. */
+async function openNamespace(state: StreamState, o: StreamOptions, onInfo: (message: string) => void): Promise<ResetResult | null> {
+  let reset: ResetResult | null = null;
+  if (o.reset) {
+    if (await state.activeWithin(15)) onInfo(`warning: a stream process applied to "${o.prefix}" in the last 15 s; stop it first or it keeps counting from where it is`);
+    reset = await state.reset();
+    const r = reset.byKind;
+    onInfo(`reset ${reset.prefix}: deleted ${reset.deleted} keys (${r.sec} per-second CIK sets, ${r.vps} visits-per-second hashes, ${r.rb} robots state hashes, ${r.ingest} ingest counters, ${r.state} state keys)`);
+  }
+  await state.prepare(o.filter.name, o.retentionSeconds, o.sessions ?? null);
+  return reset;
+}
+
+/**
+ * The topic's end offsets at start (for --until-end). Fails fast (exit 69) when no broker answers at start;
+ * creates the topic like replay does. Once running, the consumer keeps retrying (a broker restart is not a
+ * reason to stop).
+ */
+async function topicEnds(o: StreamOptions, deps: StreamDeps): Promise<TopicOffsets[]> {
+  return withAdmin(createKafka(deps.kafka, { retries: 1 }), deps.kafka, async (admin) => {
+    if (await ensureTopic(admin, o.topic, o.partitions)) deps.onInfo(`created topic ${o.topic} with ${o.partitions} partitions`);
+    return (await admin.fetchTopicOffsets(o.topic)).map((p): TopicOffsets => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
+  });
+}
+
+/**
+ * A settle failure: when the namespace is behind what this process read past (StateBehind), says why —
+ * Redis lost the namespace (restarted empty: rebuild, or exit 75 with --on-lost-state fail) or restarted
+ * from a file a moment behind — and rethrows it for the consumer to read the partitions again.
+ */
+async function stateBehind(e: unknown, state: StreamState, o: StreamOptions, onInfo: (message: string) => void): Promise<never> {
+  if (!(e instanceof StateBehind)) throw e;
+  if (!(await state.hasStateMarker())) {
+    if (o.onLostState === 'fail') {
+      throw new FindocError('FINDOC_TEMPORARY', `Redis lost the state of namespace "${o.prefix}" (it holds nothing of ${e.topic}:${e.partition}, applied up to ${e.follows}): restarted without persistence?`, {
+        service: 'Redis',
+        hint: 'run the stream again with --on-lost-state rebuild (the default) to rebuild the counts from what Kafka still holds, or --reset to start over',
+      });
+    }
+    onInfo(`warning: Redis lost the state of namespace "${o.prefix}" (restarted without persistence?): rebuilding it from the earliest offsets Kafka still holds`);
+  } else {
+    onInfo(`warning: ${e.message} (Redis restarted from a file a moment behind?): reading ${e.topic}:${e.partition} again from offset ${(e.held ?? -1) + 1}`);
+  }
+  throw e;
+}
+
+/** --until-end: polls the applied offsets (every process of the group counts) against the end offsets read at start. */
+async function watchUntilEnd(state: StreamState, topic: string, ends: readonly TopicOffsets[], stop: AbortController): Promise<NodeJS.Timeout> {
+  const watcher = setInterval(() => {
+    void state
+      .readOffsets(topic)
+      .then((applied) => {
+        if (caughtUp(applied, ends)) stop.abort();
+      })
+      .catch(() => undefined);
+  }, 250);
+  if (caughtUp(await state.readOffsets(topic), ends)) stop.abort();
+  return watcher;
+}
+
+function streamReport(o: StreamOptions, reset: ResetResult | null, run: RunTotals, seconds: number, namespace: StreamProgress): StreamReport {
   const seen = namespace.visits + namespace.robots;
   return {
     topic: o.topic,
