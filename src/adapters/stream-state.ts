@@ -207,7 +207,30 @@ export interface ResetResult {
   byKind: Record<string, number>;
 }
 
-const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
+/**
+ * One part of the one apply script: its Lua (stream-state-apply-<name>.lua, appended to the frame
+ * stream-state-apply.lua in this order) and the ARGV section it reads, pushed from the delta in the same
+ * order. Adding a count or a feature to the write is one part here, its Lua file and its fields in the
+ * delta (core/stream-delta.ts).
+ */
+interface ApplyPart {
+  name: string;
+  args(delta: BatchDelta, out: (string | number | Buffer)[]): void;
+}
+
+const APPLY_PARTS: readonly ApplyPart[] = [
+  { name: 'rejects', args: rejectsArgs },
+  { name: 'all-time', args: allTimeArgs },
+  { name: 'seconds', args: secondsArgs },
+  { name: 'robots', args: robotsArgs },
+  { name: 'sessions', args: sessionsArgs },
+];
+
+const APPLY_LUA = [
+  loadLua(import.meta.url, 'stream-state-apply.lua'),
+  ...APPLY_PARTS.map((p) => loadLua(import.meta.url, `stream-state-apply-${p.name}.lua`)),
+  loadLua(import.meta.url, 'stream-state-apply-end.lua'),
+].join('');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 const PARTITION_LUA = loadLua(import.meta.url, 'stream-state-partition.lua');
 /** Ended sessions kept in the capped stream `se` (XADD MAXLEN ~: Redis trims in whole nodes, so a few more). */
@@ -482,41 +505,7 @@ export class StreamState {
     ];
     args.push(delta.ranges.length);
     for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.follows ?? -1, r.last);
-    const reasons = Object.entries(delta.rejects);
-    args.push(reasons.length);
-    for (const [reason, n] of reasons) args.push(reason, n as number);
-    args.push(delta.samples.length);
-    for (const s of delta.samples) args.push(JSON.stringify(s));
-    // All-time counts packed in two arguments (members of 10 bytes, counts of 4): thousands of CIKs a
-    // write, each a pair of arguments, cost the client and Redis more to encode and parse than to apply.
-    const members = Buffer.allocUnsafe(delta.ciks.length * 10);
-    const counts = Buffer.allocUnsafe(delta.ciks.length * 4);
-    for (let i = 0; i < delta.ciks.length; i++) {
-      members.write(cikMember(delta.ciks[i]), i * 10, 'latin1');
-      counts.writeUInt32BE(delta.cikVisits[i], i * 4);
-    }
-    args.push(delta.ciks.length, members, counts);
-    args.push(delta.seconds.length);
-    for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
-    args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
-    for (const s of delta.robotSeconds) args.push(s.second, s.visits);
-    args.push(delta.robotStates.length);
-    for (const g of delta.robotStates) {
-      args.push(g.key, g.day, g.ips.length);
-      for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
-    }
-    args.push(delta.sessionStates.length);
-    for (const g of delta.sessionStates) {
-      args.push(g.key, g.fields.length);
-      for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
-    }
-    args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
-    for (const line of delta.sessionsEnded) args.push(line);
-    args.push(delta.sessionMinutes.length);
-    for (const m of delta.sessionMinutes) {
-      args.push(m.minute, m.ended, m.requests, m.durations.length);
-      for (const [d, n] of m.durations) args.push(d, n);
-    }
+    for (const part of APPLY_PARTS) part.args(delta, args);
     let reply: number[];
     try {
       reply = await this.scripts.findocStreamApply(args);
@@ -738,4 +727,61 @@ function filterMismatch(prefix: string, stored: string, wanted: string): FindocE
 function mod(a: number, m: number): number {
   const r = a % m;
   return r < 0 ? r + m : r;
+}
+
+/** stream-state-apply-rejects.lua: n, n × (reason, count); n, n × sample (JSON). */
+function rejectsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
+  const reasons = Object.entries(delta.rejects);
+  args.push(reasons.length);
+  for (const [reason, n] of reasons) args.push(reason, n as number);
+  args.push(delta.samples.length);
+  for (const s of delta.samples) args.push(JSON.stringify(s));
+}
+
+/**
+ * stream-state-apply-all-time.lua: n, members, visits. All-time counts packed in two arguments (members of
+ * 10 bytes, counts of 4): thousands of CIKs a write, each a pair of arguments, cost the client and Redis
+ * more to encode and parse than to apply.
+ */
+function allTimeArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
+  const members = Buffer.allocUnsafe(delta.ciks.length * 10);
+  const counts = Buffer.allocUnsafe(delta.ciks.length * 4);
+  for (let i = 0; i < delta.ciks.length; i++) {
+    members.write(cikMember(delta.ciks[i]), i * 10, 'latin1');
+    counts.writeUInt32BE(delta.cikVisits[i], i * 4);
+  }
+  args.push(delta.ciks.length, members, counts);
+}
+
+/** stream-state-apply-seconds.lua: n, n × (second, visits, CIKs packed): visits per second and the windows' CIK lists. */
+function secondsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
+  args.push(delta.seconds.length);
+  for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
+}
+
+/** stream-state-apply-robots.lua: robot visits, new robot IPs; n, n × (second, visits); n, n × (group, day, m, m × (ip, state)). */
+function robotsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
+  args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
+  for (const s of delta.robotSeconds) args.push(s.second, s.visits);
+  args.push(delta.robotStates.length);
+  for (const g of delta.robotStates) {
+    args.push(g.key, g.day, g.ips.length);
+    for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
+  }
+}
+
+/** stream-state-apply-sessions.lua: open-session hashes, ended sessions (capped), per-minute aggregates. */
+function sessionsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
+  args.push(delta.sessionStates.length);
+  for (const g of delta.sessionStates) {
+    args.push(g.key, g.fields.length);
+    for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
+  }
+  args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
+  for (const line of delta.sessionsEnded) args.push(line);
+  args.push(delta.sessionMinutes.length);
+  for (const m of delta.sessionMinutes) {
+    args.push(m.minute, m.ended, m.requests, m.durations.length);
+    for (const [d, n] of m.durations) args.push(d, n);
+  }
 }
