@@ -1,9 +1,10 @@
 -- Applies the batches of one or more Kafka partitions to a findoc stream namespace, atomically with their
 -- offsets. Key layout, TTLs and the exactly-once argument: docs/redis.md. Called by stream-state.ts.
 -- This file is the frame: the filter and offsets check, the offsets, the totals and the latest second.
--- Each count and feature appends its own part (stream-state-apply-<part>.lua: rejects, all-time,
--- seconds, robots, sessions; then end: TTLs, expiry by event time, ingest), so the whole is still ONE
--- script, run to the end before any other command. The ARGV layout below is the whole script's.
+-- Each count and feature of the stream appends its own part (src/stream/features/<name>.lua: rejects,
+-- all-time, seconds, robots, sessions, in WRITE_PARTS' order), then stream-state-apply-end.lua (TTLs,
+-- expiry by event time, ingest): the whole is still ONE script, run to the end before any other command.
+-- The ARGV layout below is the whole script's, with today's parts.
 --
 -- Exactly-once effect: OFFSETS[topic:partition] is the last offset whose record has been counted. Each
 -- range of a call covers one partition's records after offset `follows` up to `last`, contiguous as the
@@ -102,8 +103,8 @@ if ARGV[10] ~= '' then
   end
 end
 
--- The parts after this one (stream-state-apply-<part>.lua, appended in the order stream-state.ts lists
--- them, APPLY_PARTS; the last is stream-state-apply-end.lua) each read their own section of ARGV and
+-- The parts after this one (the features' Lua, in the order the writer's StreamState was given them;
+-- then stream-state-apply-end.lua) each read their own section of ARGV and
 -- share these locals: `i` the ARGV cursor (a part moves it past its section), `n` a scratch count,
 -- `minutes` the minute hashes written (their TTLs are renewed at the end), `overDay` the last day whose
 -- robots states are over.

@@ -33,6 +33,7 @@
  *   P{T}:idx:sm        zset   m → m for every sm:<m> key that exists
  * (totals also hold robots, robot-ips, late-robots; vps:<m> also "r<s − m>" → robot visits in second s)
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
 import type { AppliedOffset } from '../core/lag.js';
@@ -208,29 +209,20 @@ export interface ResetResult {
 }
 
 /**
- * One part of the one apply script: its Lua (stream-state-apply-<name>.lua, appended to the frame
- * stream-state-apply.lua in this order) and the ARGV section it reads, pushed from the delta in the same
- * order. Adding a count or a feature to the write is one part here, its Lua file and its fields in the
- * delta (core/stream-delta.ts).
+ * One part of the one apply script, contributed by a stream feature (src/stream/features/): its Lua, run
+ * after the frame stream-state-apply.lua and before stream-state-apply-end.lua in the order the parts are
+ * given, and the function that pushes the ARGV section it reads, in the same order. The frame's shared
+ * locals (the ARGV cursor `i`, `n`, `minutes`, `overDay`, `latest`, `base`, `retention`, `horizon`) and
+ * its KEYS are what a part may use. This adapter knows no part: a writer passes them (options.parts).
  */
-interface ApplyPart {
+export interface ApplyPart {
   name: string;
+  lua: string;
   args(delta: BatchDelta, out: (string | number | Buffer)[]): void;
 }
 
-const APPLY_PARTS: readonly ApplyPart[] = [
-  { name: 'rejects', args: rejectsArgs },
-  { name: 'all-time', args: allTimeArgs },
-  { name: 'seconds', args: secondsArgs },
-  { name: 'robots', args: robotsArgs },
-  { name: 'sessions', args: sessionsArgs },
-];
-
-const APPLY_LUA = [
-  loadLua(import.meta.url, 'stream-state-apply.lua'),
-  ...APPLY_PARTS.map((p) => loadLua(import.meta.url, `stream-state-apply-${p.name}.lua`)),
-  loadLua(import.meta.url, 'stream-state-apply-end.lua'),
-].join('');
+const APPLY_FRAME_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
+const APPLY_END_LUA = loadLua(import.meta.url, 'stream-state-apply-end.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 const PARTITION_LUA = loadLua(import.meta.url, 'stream-state-partition.lua');
 /** Ended sessions kept in the capped stream `se` (XADD MAXLEN ~: Redis trims in whole nodes, so a few more). */
@@ -240,7 +232,6 @@ type ScriptReply = (Buffer | number | null | ScriptReply)[];
 /** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
  * tens of thousands of arguments would overflow the call stack. */
 interface StateScripts {
-  findocStreamApply(args: (string | number | Buffer)[]): Promise<number[]>;
   findocStreamTopBuffer(args: (string | number)[]): Promise<ScriptReply>;
   findocStreamPartition(args: string[]): Promise<[number, string[], string[]]>;
 }
@@ -267,6 +258,8 @@ export type TrimBatch = (batch: ParsedBatch, held: number | null) => ParsedBatch
 
 export class StreamState {
   private readonly trim: TrimBatch | null;
+  private readonly parts: readonly ApplyPart[] | null;
+  private readonly applyCommand: string | null = null;
   readonly keys: NamespaceKeys;
   private readonly scripts: StateScripts;
 
@@ -276,18 +269,24 @@ export class StreamState {
   constructor(
     readonly redis: Redis,
     prefix: string,
-    options: { allTimeTracked?: number; trim?: TrimBatch } = {},
+    options: { allTimeTracked?: number; trim?: TrimBatch; parts?: readonly ApplyPart[] } = {},
   ) {
     this.trim = options.trim ?? null;
+    this.parts = options.parts ?? null;
     this.keys = namespaceKeys(prefix);
     this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
-    if (!('findocStreamApply' in redis)) {
-      redis.defineCommand('findocStreamApply', { numberOfKeys: 14, lua: APPLY_LUA });
+    if (!('findocStreamTop' in redis)) {
       redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
       redis.defineCommand('findocStreamPartition', { numberOfKeys: 2, lua: PARTITION_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
+    if (this.parts) {
+      // One command per set of parts (a writer's), named by the script's digest.
+      const lua = [APPLY_FRAME_LUA, ...this.parts.map((p) => p.lua), APPLY_END_LUA].join('');
+      this.applyCommand = `findocStreamApply${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+      if (!(this.applyCommand in redis)) redis.defineCommand(this.applyCommand, { numberOfKeys: 14, lua });
+    }
   }
 
   /**
@@ -505,10 +504,11 @@ export class StreamState {
     ];
     args.push(delta.ranges.length);
     for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.follows ?? -1, r.last);
-    for (const part of APPLY_PARTS) part.args(delta, args);
+    if (!this.parts || !this.applyCommand) throw new Error('StreamState: writing needs the stream\'s apply parts (new StreamState(…, { parts }))');
+    for (const part of this.parts) part.args(delta, args);
     let reply: number[];
     try {
-      reply = await this.scripts.findocStreamApply(args);
+      reply = await (this.redis as unknown as Record<string, (a: typeof args) => Promise<number[]>>)[this.applyCommand](args);
     } catch (e) {
       const m = /FINDOC_FILTER_MISMATCH (\S+)/.exec(String((e as Error)?.message));
       if (m) throw filterMismatch(this.keys.prefix, m[1], filter);
@@ -727,61 +727,4 @@ function filterMismatch(prefix: string, stored: string, wanted: string): FindocE
 function mod(a: number, m: number): number {
   const r = a % m;
   return r < 0 ? r + m : r;
-}
-
-/** stream-state-apply-rejects.lua: n, n × (reason, count); n, n × sample (JSON). */
-function rejectsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
-  const reasons = Object.entries(delta.rejects);
-  args.push(reasons.length);
-  for (const [reason, n] of reasons) args.push(reason, n as number);
-  args.push(delta.samples.length);
-  for (const s of delta.samples) args.push(JSON.stringify(s));
-}
-
-/**
- * stream-state-apply-all-time.lua: n, members, visits. All-time counts packed in two arguments (members of
- * 10 bytes, counts of 4): thousands of CIKs a write, each a pair of arguments, cost the client and Redis
- * more to encode and parse than to apply.
- */
-function allTimeArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
-  const members = Buffer.allocUnsafe(delta.ciks.length * 10);
-  const counts = Buffer.allocUnsafe(delta.ciks.length * 4);
-  for (let i = 0; i < delta.ciks.length; i++) {
-    members.write(cikMember(delta.ciks[i]), i * 10, 'latin1');
-    counts.writeUInt32BE(delta.cikVisits[i], i * 4);
-  }
-  args.push(delta.ciks.length, members, counts);
-}
-
-/** stream-state-apply-seconds.lua: n, n × (second, visits, CIKs packed): visits per second and the windows' CIK lists. */
-function secondsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
-  args.push(delta.seconds.length);
-  for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
-}
-
-/** stream-state-apply-robots.lua: robot visits, new robot IPs; n, n × (second, visits); n, n × (group, day, m, m × (ip, state)). */
-function robotsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
-  args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
-  for (const s of delta.robotSeconds) args.push(s.second, s.visits);
-  args.push(delta.robotStates.length);
-  for (const g of delta.robotStates) {
-    args.push(g.key, g.day, g.ips.length);
-    for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
-  }
-}
-
-/** stream-state-apply-sessions.lua: open-session hashes, ended sessions (capped), per-minute aggregates. */
-function sessionsArgs(delta: BatchDelta, args: (string | number | Buffer)[]): void {
-  args.push(delta.sessionStates.length);
-  for (const g of delta.sessionStates) {
-    args.push(g.key, g.fields.length);
-    for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
-  }
-  args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
-  for (const line of delta.sessionsEnded) args.push(line);
-  args.push(delta.sessionMinutes.length);
-  for (const m of delta.sessionMinutes) {
-    args.push(m.minute, m.ended, m.requests, m.durations.length);
-    for (const [d, n] of m.durations) args.push(d, n);
-  }
 }

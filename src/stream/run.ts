@@ -15,7 +15,7 @@ import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
 import { DeltaBuilder, addCounts, emptyCounts, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
 import { parseRecords, trimBatch } from './parse.js';
-import { liveFeatures } from './features/index.js';
+import { WRITE_PARTS, liveFeatures } from './features/index.js';
 
 export interface StreamOptions {
   topic: string;
@@ -105,7 +105,7 @@ interface WriteGroup {
 
 export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<StreamReport> {
   const { redis, onInfo } = deps;
-  const state = new StreamState(redis, o.prefix, { trim: trimBatch });
+  const state = new StreamState(redis, o.prefix, { trim: trimBatch, parts: WRITE_PARTS });
   const reset = await openNamespace(state, o, onInfo);
   const ends = await topicEnds(o, deps);
 

@@ -1,11 +1,23 @@
 /**
- * The registration of the stream's per-partition features: which run, given the options. A new feature
- * is a module beside this one (implementing StreamFeature, feature.ts) and one line here.
+ * The registration of the stream's features. Each is a module beside this one, with its Lua part of the
+ * one apply write (WRITE_PARTS) and, when it keeps per-partition state, a StreamFeature (feature.ts) that
+ * is fed the visits while they are parsed (liveFeatures). A new feature is its module and its lines here.
  */
+import type { ApplyPart } from '../../adapters/stream-state.js';
 import type { VisitFilter } from '../../core/filter.js';
+import { allTimeWrite } from './all-time.js';
 import type { StreamFeature } from './feature.js';
-import { LiveRobots } from './robots.js';
-import { LiveSessions } from './sessions.js';
+import { rejectsWrite } from './rejects.js';
+import { LiveRobots, robotsWrite } from './robots.js';
+import { secondsWrite } from './seconds.js';
+import { LiveSessions, sessionsWrite } from './sessions.js';
+
+/**
+ * The parts of the one apply write, in the order their Lua runs and their ARGV sections are pushed. Every
+ * part is always there (a part with nothing to write pushes empty sections), so the namespace's writes
+ * are the same whichever process makes them.
+ */
+export const WRITE_PARTS: readonly ApplyPart[] = [rejectsWrite, allTimeWrite, secondsWrite, robotsWrite, sessionsWrite];
 
 export type { StreamFeature } from './feature.js';
 

@@ -16,7 +16,8 @@
  * Days end in event time: a day's states are dropped (here and in Redis) once the namespace's latest
  * second passes the end of the day plus the retention — by then every later visit of that day is late.
  */
-import type { PartitionState } from '../../adapters/stream-state.js';
+import { loadLua } from '../../adapters/redis.js';
+import type { ApplyPart, PartitionState } from '../../adapters/stream-state.js';
 import { RobotClassifier, type RobotRule } from '../../core/robots.js';
 import type { ParseOptions } from '../../core/stream-delta.js';
 import { SECONDS_PER_DAY } from '../../core/visit.js';
@@ -70,3 +71,22 @@ export class LiveRobots implements StreamFeature {
     for (const c of this.classifiers.values()) c.forgetDaysBefore(over + 1);
   }
 }
+
+/**
+ * The robots filter's part of the one apply write: the totals, robot visits per second (fields r<s − m> of
+ * vps:<minute>) and each changed per-(day, IP) state (rb:<day>:<topic>:<partition>). Its Lua: robots.lua.
+ * ARGV: robot visits, new robot IPs; n, n × (second, visits); n, n × (group, day, m, m × (ip, state)).
+ */
+export const robotsWrite: ApplyPart = {
+  name: 'robots',
+  lua: loadLua(import.meta.url, 'robots.lua'),
+  args(delta, args) {
+    args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
+    for (const s of delta.robotSeconds) args.push(s.second, s.visits);
+    args.push(delta.robotStates.length);
+    for (const g of delta.robotStates) {
+      args.push(g.key, g.day, g.ips.length);
+      for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
+    }
+  },
+};

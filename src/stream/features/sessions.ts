@@ -9,7 +9,8 @@
  * head) keeps the first parse's changes and reports only the sessions its tail's records ended, so every
  * session is written once: through kill -9, rebalance and redelivery.
  */
-import type { PartitionState } from '../../adapters/stream-state.js';
+import { loadLua } from '../../adapters/redis.js';
+import { SESSIONS_KEPT, type ApplyPart, type PartitionState } from '../../adapters/stream-state.js';
 import { PartitionSessions } from '../../core/live-sessions.js';
 import type { ParseOptions } from '../../core/stream-delta.js';
 import type { StreamFeature } from './feature.js';
@@ -51,3 +52,28 @@ export class LiveSessions implements StreamFeature {
     return n;
   }
 }
+
+/**
+ * The sessions' part of the one apply write: the open-session hash of each partition (ss:), ended sessions
+ * to the capped stream (se), per-minute aggregates (sm:). Its Lua: sessions.lua.
+ * ARGV: n, n × ("topic:partition", m, m × (field, value)); n, maxlen, n × ended; n, n × (minute, ended,
+ * requests, k, k × (duration, sessions)).
+ */
+export const sessionsWrite: ApplyPart = {
+  name: 'sessions',
+  lua: loadLua(import.meta.url, 'sessions.lua'),
+  args(delta, args) {
+    args.push(delta.sessionStates.length);
+    for (const g of delta.sessionStates) {
+      args.push(g.key, g.fields.length);
+      for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
+    }
+    args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
+    for (const line of delta.sessionsEnded) args.push(line);
+    args.push(delta.sessionMinutes.length);
+    for (const m of delta.sessionMinutes) {
+      args.push(m.minute, m.ended, m.requests, m.durations.length);
+      for (const [d, n] of m.durations) args.push(d, n);
+    }
+  },
+};
