@@ -6,15 +6,16 @@
  *   features with per-partition state: src/stream/features/ (robots, sessions; registered in index.ts)
  */
 import type { Redis } from 'ioredis';
-import { runExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
+import { ExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
 import { createKafka, ensureTopic, withAdmin } from '../adapters/kafka/admin.js';
 import { StateBehind, StreamState, type ResetResult, type SentWrite, type StreamProgress } from '../adapters/stream-state.js';
 import { FindocError } from '../core/errors.js';
 import type { KafkaSettings } from '../core/config.js';
 import type { VisitFilter } from '../core/filter.js';
 import { caughtUp, type TopicOffsets } from '../core/lag.js';
-import { DeltaBuilder, addCounts, emptyCounts, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
+import { addCounts, emptyCounts, type BatchCounts, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
 import { parseRecords, trimBatch } from './parse.js';
+import { StreamWrites } from './writes.js';
 import { WRITE_PARTS, liveFeatures } from './features/index.js';
 
 export interface StreamOptions {
@@ -97,12 +98,6 @@ export interface StreamReport {
   peakRssMiB: number;
 }
 
-/** Batches fetched and not yet written, and their counts merged. */
-interface WriteGroup {
-  batches: ParsedBatch[];
-  delta: DeltaBuilder;
-}
-
 export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<StreamReport> {
   const { redis, onInfo } = deps;
   const state = new StreamState(redis, o.prefix, { trim: trimBatch, parts: WRITE_PARTS });
@@ -117,12 +112,11 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
   const stop = new AbortController();
   const signal = AbortSignal.any([deps.signal, stop.signal]);
 
-  // A write group: the parsed batches (for the rare redelivery path) and their counts, merged as they come.
-  const newGroup = (): WriteGroup => ({ batches: [], delta: new DeltaBuilder() });
-  const add = (g: WriteGroup, b: ConsumedBatch): void => {
+  // What a fetched batch adds, parsed once, as soon as it is fetched (while the previous write is applied).
+  const parse = (b: ConsumedBatch): ParsedBatch => {
     let own = {};
     for (const f of features) own = { ...own, ...f.parseOptions(b.topic, b.partition) };
-    const parsed = parseRecords(b.records, {
+    return parseRecords(b.records, {
       topic: b.topic,
       partition: b.partition,
       follows: b.follows,
@@ -132,10 +126,7 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
       lastOffset: b.lastOffset,
       ...own,
     });
-    g.batches.push(parsed);
-    g.delta.add(parsed);
   };
-  const send = (g: WriteGroup): SentWrite => state.send(g.batches, g.delta.build(), o.filter.name, o.retentionSeconds);
   const settle = async (sent: SentWrite): Promise<void> => {
     const r = await state.settle(sent, o.filter.name, o.retentionSeconds).catch((e: unknown) => stateBehind(e, state, o, onInfo));
     addCounts(run, r);
@@ -145,6 +136,11 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
     if (latest !== null) for (const f of features) f.applied?.(latest);
     deps.onProgress?.({ visits: run.visits, robots: run.robots, rejected: run.rejected, seconds: (performance.now() - started) / 1000, latest, partitions: assigned });
   };
+  const writes = new StreamWrites({
+    send: (batches, delta) => state.send(batches, delta, o.filter.name, o.retentionSeconds),
+    settle,
+    isBehind: (e) => e instanceof StateBehind,
+  });
 
   const onEvent = (e: ConsumerEvent) => {
     if (e.type === 'assigned') {
@@ -157,30 +153,29 @@ export async function runStream(o: StreamOptions, deps: StreamDeps): Promise<Str
 
   const watcher = o.untilEnd ? await watchUntilEnd(state, o.topic, ends, stop) : null;
 
+  const consumer = new ExactlyOnceConsumer(deps.kafka, {
+    topic: o.topic,
+    groupId: o.group,
+    // With features, the partition's state is loaded with its offset, atomically.
+    storedOffset:
+      features.length > 0
+        ? async (topic, partition) => {
+            const loaded = await state.loadPartition(topic, partition);
+            for (const f of features) f.start(topic, partition, loaded);
+            return loaded.stored;
+          }
+        : (topic, partition) => state.storedOffset(topic, partition),
+    startAt: o.startAt,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    signal,
+    onEvent,
+    rewindStartAt: () => 'earliest',
+  });
   try {
-    await runExactlyOnceConsumer(deps.kafka, {
-      topic: o.topic,
-      groupId: o.group,
-      // With features, the partition's state is loaded with its offset, atomically.
-      storedOffset:
-        features.length > 0
-          ? async (topic, partition) => {
-              const loaded = await state.loadPartition(topic, partition);
-              for (const f of features) f.start(topic, partition, loaded);
-              return loaded.stored;
-            }
-          : (topic, partition) => state.storedOffset(topic, partition),
-      startAt: o.startAt,
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      newGroup,
-      add,
-      send,
-      settle,
-      signal,
-      onEvent,
-      isRewind: (e) => e instanceof StateBehind,
-      rewindStartAt: () => 'earliest',
-    });
+    for await (const round of consumer.batches(writes)) {
+      for (const b of round) writes.add(parse(b));
+      writes.pump();
+    }
   } finally {
     if (watcher) clearInterval(watcher);
   }

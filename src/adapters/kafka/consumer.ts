@@ -23,12 +23,14 @@
  * ListOffsets and OffsetCommit; fetch.ts and record-batch.ts for Fetch and record decoding (why: see
  * there); connection.ts checks each broker's versions once (ApiVersions).
  *
- * Flow: the fetch loop asks each leader for its partitions, decodes each partition's batch and adds it to
- * the open write group (CPU: parsing, merging with the other partitions' counts). The open group is sent
- * in one go — batches of several partitions, each partition's in offset order — as soon as fewer than two
- * groups are unsettled, so Redis applies one while this process merges and encodes the next. Groups are
- * settled in the order they were sent (a refused one is re-applied before the next is looked at). What is
- * fetched and not settled is bounded (maxQueuedRecords): the fetch loop waits while it is over.
+ * Flow: the stream loops over the consumer (`for await (const round of consumer.batches(writes))`): each
+ * round is the batches of one fetch — every assigned partition asked of its leader, each partition's
+ * batch decoded. The stream parses them and hands them to its writes (WriteProgress, below), which send a
+ * write group as soon as fewer than two are unsettled, so Redis applies one while the stream parses and
+ * merges the next. The consumer asks the writes how far they are: what is handed over and not settled is
+ * bounded (maxQueuedRecords: the next fetch waits while it is over), everything handed over is written
+ * before positions are read again (a group join), and a write that found the state behind makes every
+ * partition start again from the state.
  */
 import { Consumer, type Broker, type ClusterMetadata } from '@platformatic/kafka';
 import type { KafkaSettings } from '../../core/config.js';
@@ -61,40 +63,40 @@ export type ConsumerEvent =
   | { type: 'skipped'; partition: number; from: number; to: number }
   | { type: 'retry'; error: string };
 
-export interface ExactlyOnceConsumerOptions<G, S> {
+/**
+ * How far the writes of the batches handed over are (the stream's writes implement it). The consumer only
+ * reads it: it never writes.
+ */
+export interface WriteProgress {
+  /** Records handed over and not settled yet. */
+  readonly pending: number;
+  /** A write failed for good: the consumer stops, and batches() rejects with it. */
+  readonly failure: { error: unknown } | null;
+  /** A write found the state behind what this process read past (Redis lost writes). */
+  readonly behind: boolean;
+  /** Resolves at the next change (a write settled or failed). */
+  changed(): Promise<void>;
+  /** Resolves once everything handed over is written (or writing failed). */
+  drained(): Promise<void>;
+  /**
+   * After `behind`: waits for the writes in flight, drops what is handed over and not sent, and returns
+   * true (then every partition is read again from the state's offsets); false when not behind.
+   */
+  rewind(): Promise<boolean>;
+  /** Per partition, the next offset after what was written since the last call (for the Kafka commit). */
+  takeWritten(): Map<number, number>;
+}
+
+export interface ExactlyOnceConsumerOptions {
   topic: string;
   groupId: string;
   /** The last offset applied to the state for a partition, or null when none was. */
   storedOffset(topic: string, partition: number): Promise<number | null>;
   /** Where a partition never applied starts: the oldest record the topic still has, or its end. */
   startAt: 'earliest' | 'latest';
-  /** A new, empty write group. */
-  newGroup(): G;
-  /**
-   * Adds a fetched batch to the open group (the CPU part: parsing, merging), as soon as it is fetched —
-   * while the previous group is being written.
-   */
-  add(group: G, batch: ConsumedBatch): void;
-  /**
-   * Sends a group to the state in one go — batches of one or several partitions, each partition's in
-   * offset order — and returns a handle for settle(). Groups are sent in order, up to two at a time.
-   */
-  send(group: G): S;
-  /**
-   * Waits for a sent group and applies what the state refused of it (batches it did not follow), until
-   * the group's records are there once. Called in the order of send(), one at a time: a group is settled
-   * only after the previous one is. A rejection stops the consumer: runExactlyOnceConsumer rejects with it.
-   */
-  settle(sent: S): Promise<void>;
-  /** Aborting stops fetching, writes what was fetched, commits and leaves the group. */
+  /** Aborting stops fetching; what was handed over is written, committed, and the group is left. */
   signal: AbortSignal;
   onEvent?(event: ConsumerEvent): void;
-  /**
-   * Is this settle() failure a sign that the state lost applied writes (it holds older offsets than this
-   * process read past)? Then nothing fetched and not settled is written; every partition is read again
-   * from the state's offsets (rewindStartAt where it holds none), as after a group join.
-   */
-  isRewind?(error: unknown): boolean;
   /** Where partitions the state holds nothing of start after a rewind (default: startAt). */
   rewindStartAt?: () => 'earliest' | 'latest';
   /**
@@ -109,200 +111,236 @@ export interface ExactlyOnceConsumerOptions<G, S> {
 }
 
 const COMMIT_INTERVAL_MS = 5000;
-/**
- * Groups sent and not settled yet. Two keep Redis busy while this process encodes the next group; more
- * would only queue in Redis. Safe because a write applies only where the state holds exactly the offset
- * it follows: a group sent behind one that gets refused is refused too, and settled after it.
- */
-const WRITES_IN_FLIGHT = 2;
 /** Waits between failed fetch rounds: full jitter, up to 100 ms, 200 ms, … 5 s (attempts: never given up). */
 const FETCH_RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, capMs: 5000, retryAfterCapMs: 0 };
 /** A fetch returns as soon as a record is there; with none, after this long (also the longest a stop waits for it). */
 const MAX_WAIT_MS = 500;
 const REQUEST_TIMEOUT_MS = MAX_WAIT_MS + 30_000;
 
-/** The group being filled while the previous one is written. */
-interface OpenGroup<G> {
-  group: G;
-  records: number;
-  /** Last offset per partition, for the (informational) Kafka commit once written. */
-  lastOffsets: Map<number, number>;
+/** A promise that resolves at the next fire(). */
+class Wake {
+  private resolve: () => void = () => undefined;
+  private promise = this.renew();
+
+  private renew(): Promise<void> {
+    return (this.promise = new Promise<void>((r) => (this.resolve = r)));
+  }
+
+  wait(): Promise<void> {
+    return this.promise;
+  }
+
+  fire(): void {
+    this.resolve();
+    this.renew();
+  }
 }
 
 /**
- * Joins the group and writes batches until `signal` aborts (resolves) or something fatal happens
- * (rejects: the group cannot be joined → exit 69, or the write callback's error).
+ * One member of a consumer group, read with `for await (const round of consumer.batches(writes))`: the
+ * batches of each fetch round, until the signal aborts (the loop ends) or something fatal happens (it
+ * rejects: the group cannot be joined → exit 69, a final Kafka answer, or the writes' failure).
  */
-export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, options: ExactlyOnceConsumerOptions<G, S>): Promise<void> {
-  const { topic } = options;
-  const emit = options.onEvent ?? (() => undefined);
-  const maxBytesPerPartition = options.maxBytesPerPartition ?? 512 * 1024;
-  const maxQueued = options.maxQueuedRecords ?? 20_000;
-  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
-  const connection = kafkaConnectionOptions(settings);
-  const consumer = new Consumer({
-    groupId: options.groupId,
-    clientId: settings.clientId,
-    bootstrapBrokers: settings.brokers,
-    sessionTimeout,
-    rebalanceTimeout: Math.max(sessionTimeout, 30_000),
-    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
-    autocommit: false,
-    retries: 5,
-    retryDelay: 500,
-    ...connection,
-  });
-  // Every broker fetched from is asked its versions once (ApiVersions): Fetch v12 or exit 69.
-  const pool = new CheckedPool(settings, connection, [{ apiKey: FETCH_API_KEY, name: 'Fetch', version: FETCH_VERSION }]);
-
-  // ── state ──
-  /** Bumped by every group join; the fetch loop re-reads positions when it changed. */
-  let generation = 0;
-  let assignment: number[] = [];
-  let positionsOf = -1;
+export class ExactlyOnceConsumer {
+  private readonly consumer: Consumer;
+  private readonly pool: CheckedPool;
+  private readonly emit: (event: ConsumerEvent) => void;
+  private readonly wake = new Wake();
+  /** Bumped by every group join (and a rewind); the fetch loop re-reads positions when it changed. */
+  private generation = 0;
+  private assignment: number[] = [];
+  private positionsOf = -1;
   /** Per assigned partition: the next offset to fetch, and the offset the next batch follows. */
-  const positions = new Map<number, { offset: number; follows: number | null }>();
-  const toCommit = new Map<number, number>();
-  let open: OpenGroup<G> | null = null;
-  /** Records fetched and not settled yet (the open group and those sent). */
-  let pending = 0;
-  let inFlight = 0;
-  /** The settling of the groups sent, in order. */
-  let settled: Promise<void> = Promise.resolve();
-  let progressed: () => void = () => undefined;
-  let progress = new Promise<void>((resolve) => (progressed = resolve));
-  const signalProgress = () => {
-    progressed();
-    progress = new Promise<void>((resolve) => (progressed = resolve));
-  };
-  let stopping = false;
-  /** A settle showed the state behind: drop what is fetched and not written, then re-read positions. */
-  let rewinding = false;
-  let rewound = false;
-  let fatal: { error: unknown } | null = null;
-  const stop = () => {
-    stopping = true;
-    signalProgress();
-  };
-  const fail = (error: unknown) => {
-    if (!fatal) fatal = { error };
-    stop();
-  };
-  if (options.signal.aborted) stop();
-  options.signal.addEventListener('abort', stop, { once: true });
+  private readonly positions = new Map<number, { offset: number; follows: number | null }>();
+  private metadata: ClusterMetadata | null = null;
+  private stopping = false;
+  private rewound = false;
+  /** The client gave up rejoining by itself (a broker down longer than its retries): join again. */
+  private needsJoin = false;
 
-  // ── the writer: send the open group as soon as fewer than WRITES_IN_FLIGHT are unsettled ──
-  const pump = () => {
-    while (open && inFlight < WRITES_IN_FLIGHT && !fatal && !rewinding) {
-      const g: OpenGroup<G> = open;
-      open = null;
-      let sent: S;
+  constructor(
+    private readonly settings: KafkaSettings,
+    private readonly options: ExactlyOnceConsumerOptions,
+  ) {
+    this.emit = options.onEvent ?? (() => undefined);
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+    const connection = kafkaConnectionOptions(settings);
+    this.consumer = new Consumer({
+      groupId: options.groupId,
+      clientId: settings.clientId,
+      bootstrapBrokers: settings.brokers,
+      sessionTimeout,
+      rebalanceTimeout: Math.max(sessionTimeout, 30_000),
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      autocommit: false,
+      retries: 5,
+      retryDelay: 500,
+      ...connection,
+    });
+    // Every broker fetched from is asked its versions once (ApiVersions): Fetch v12 or exit 69.
+    this.pool = new CheckedPool(settings, connection, [{ apiKey: FETCH_API_KEY, name: 'Fetch', version: FETCH_VERSION }]);
+    this.consumer.on('consumer:group:join', (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
+      this.generation++;
+      this.assignment = (e.assignments ?? []).filter((a) => a.topic === options.topic).flatMap((a) => a.partitions).sort((a, b) => a - b);
+      this.emit({ type: 'assigned', partitions: this.assignment });
+      this.wake.fire();
+    });
+    this.consumer.on('consumer:heartbeat:error', (e: { error?: Error }) => this.emit({ type: 'retry', error: `heartbeat: ${e.error?.message ?? 'failed'}` }));
+    this.consumer.on('error', (e: Error) => {
+      this.needsJoin = true;
+      this.emit({ type: 'retry', error: e.message });
+    });
+  }
+
+  /** The batches of each fetch round, in order per partition; see the class. */
+  async *batches(writes: WriteProgress): AsyncGenerator<ConsumedBatch[], void, undefined> {
+    const stop = () => {
+      this.stopping = true;
+      this.wake.fire();
+    };
+    if (this.options.signal.aborted) stop();
+    this.options.signal.addEventListener('abort', stop, { once: true });
+    const timer = setInterval(() => void this.commit(writes), COMMIT_INTERVAL_MS);
+    let thrown: { error: unknown } | null = null;
+    try {
       try {
-        sent = options.send(g.group);
+        this.consumer.topics.track(this.options.topic);
+        await this.consumer.joinGroup({});
       } catch (e) {
-        fail(e);
-        return;
+        throw kafkaUnavailable(this.settings, e);
       }
-      inFlight++;
-      settled = settled.then(async () => {
+      let failures = 0;
+      while (!this.stopping && !writes.failure) {
         try {
-          if (!fatal && !rewinding) {
-            await options.settle(sent);
-            for (const [partition, last] of g.lastOffsets) toCommit.set(partition, last + 1);
+          const round = await this.step(writes);
+          if (round === null) continue;
+          if (round.batches.length > 0) yield round.batches;
+          failures = round.ok ? 0 : failures + 1;
+          if (!round.ok) {
+            await sleep(backoffMs(failures, FETCH_RETRY));
+            await this.refreshMetadata();
           }
+          const maxQueued = this.options.maxQueuedRecords ?? 20_000;
+          while (writes.pending > maxQueued && !this.stopping && !writes.behind && !writes.failure) await Promise.race([writes.changed(), this.wake.wait()]);
         } catch (e) {
-          if (options.isRewind?.(e)) rewinding = true;
-          else fail(e);
-        } finally {
-          inFlight--;
-          pending -= g.records;
-          signalProgress();
-          pump();
+          if (e instanceof FindocError) throw e;
+          // Connections, leaders, timeouts: the broker may be restarting. Keep trying, saying so.
+          failures++;
+          this.emit({ type: 'retry', error: (e as Error)?.message ?? String(e) });
+          await sleep(backoffMs(failures, FETCH_RETRY));
+          await this.refreshMetadata().catch(() => undefined);
         }
-      });
+      }
+      // Graceful: nothing more is fetched; what was handed over is written, then committed.
+      await writes.drained();
+      await this.commit(writes);
+    } catch (e) {
+      thrown = { error: e };
+      this.stopping = true;
+      await writes.drained().catch(() => undefined);
+    } finally {
+      clearInterval(timer);
+      this.options.signal.removeEventListener('abort', stop);
+      try {
+        await this.consumer.leaveGroup(true);
+      } catch {
+        // Leaving is a courtesy (the session would expire anyway).
+      }
+      await Promise.allSettled([this.consumer.close(true), this.pool.close()]);
     }
-  };
-  /** Waits until everything fetched is written (or writing failed). */
-  const drained = async () => {
-    while ((open && !fatal && !rewinding) || inFlight > 0) {
-      pump();
-      await progress;
-    }
-  };
+    const failure = writes.failure ?? thrown;
+    if (failure) throw failure.error;
+  }
 
-  consumer.on('consumer:group:join', (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
-    generation++;
-    assignment = (e.assignments ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions).sort((a, b) => a - b);
-    emit({ type: 'assigned', partitions: assignment });
-    signalProgress();
-  });
-  consumer.on('consumer:heartbeat:error', (e: { error?: Error }) => emit({ type: 'retry', error: `heartbeat: ${e.error?.message ?? 'failed'}` }));
-  // The client rejoins by itself after a rebalance; when that fails too (a broker down longer than its
-  // retries), it says so here and stops heartbeating: the fetch loop joins again (needsJoin).
-  let needsJoin = false;
-  consumer.on('error', (e: Error) => {
-    needsJoin = true;
-    emit({ type: 'retry', error: e.message });
-  });
+  /**
+   * One turn of the loop: a rejoin, a rewind or new positions (null: loop again), a wait while nothing is
+   * assigned (null), or a fetch round (its batches, and whether every partition answered).
+   */
+  private async step(writes: WriteProgress): Promise<{ ok: boolean; batches: ConsumedBatch[] } | null> {
+    if (this.needsJoin && !this.consumer.isActive()) {
+      await this.consumer.joinGroup({});
+      this.needsJoin = false;
+    }
+    if (await writes.rewind()) {
+      // The writes in flight are done (skipped or refused) and the rest dropped: read positions again.
+      this.rewound = true;
+      this.generation++;
+      return null;
+    }
+    if (this.positionsOf !== this.generation) {
+      await this.resetPositions(writes);
+      return null;
+    }
+    if (this.positions.size === 0) {
+      // Nothing assigned (more members than partitions): wait for the next join.
+      await Promise.race([this.wake.wait(), sleep(1000)]);
+      return null;
+    }
+    return this.fetchRound();
+  }
 
   /** Where the state says each assigned partition continues. */
-  const resetPositions = async (): Promise<void> => {
-    const gen = generation;
-    await drained(); // the state must include this process's own queued writes
+  private async resetPositions(writes: WriteProgress): Promise<void> {
+    const { topic } = this.options;
+    const gen = this.generation;
+    await writes.drained(); // the state must include this process's own queued writes
     const starts = new Map<number, { offset: number; follows: number | null }>();
     let ends: bigint[] | undefined;
-    const startAt = rewound && options.rewindStartAt ? options.rewindStartAt() : options.startAt;
-    for (const p of assignment) {
-      const stored = await options.storedOffset(topic, p);
+    const startAt = this.rewound && this.options.rewindStartAt ? this.options.rewindStartAt() : this.options.startAt;
+    for (const p of this.assignment) {
+      const stored = await this.options.storedOffset(topic, p);
       if (stored !== null) starts.set(p, { offset: stored + 1, follows: stored });
       else {
-        ends ??= (await consumer.listOffsets({ topics: [topic], timestamp: startAt === 'earliest' ? -2n : -1n })).get(topic);
+        ends ??= (await this.consumer.listOffsets({ topics: [topic], timestamp: startAt === 'earliest' ? -2n : -1n })).get(topic);
         const offset = Number(ends?.[p] ?? 0);
         // -1: a broker just restarted, not ready to say (a plain error: the loop retries with backoff).
         if (offset < 0) throw new Error(`${topic} partition ${p}: the broker does not know its ${startAt} offset yet`);
         starts.set(p, { offset, follows: null });
       }
     }
-    if (gen !== generation) return; // another join meanwhile: do it again
-    positions.clear();
-    for (const [p, position] of starts) positions.set(p, position);
-    positionsOf = gen;
-  };
+    if (gen !== this.generation) return; // another join meanwhile: do it again
+    this.positions.clear();
+    for (const [p, position] of starts) this.positions.set(p, position);
+    this.positionsOf = gen;
+  }
 
-  let metadata: ClusterMetadata | null = null;
-  const refreshMetadata = async () => {
-    metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
-  };
+  private async refreshMetadata(): Promise<void> {
+    this.metadata = await this.consumer.metadata({ topics: [this.options.topic], forceUpdate: true });
+  }
 
-  /** One fetch round: every assigned partition from its leader; the batches go to the open group. */
-  const fetchRound = async (): Promise<boolean> => {
-    if (!metadata) await refreshMetadata();
-    const md = metadata!;
+  /** One fetch round: every assigned partition from its leader, each partition's records decoded. */
+  private async fetchRound(): Promise<{ ok: boolean; batches: ConsumedBatch[] }> {
+    const { topic } = this.options;
+    const maxBytesPerPartition = this.options.maxBytesPerPartition ?? 512 * 1024;
+    if (!this.metadata) await this.refreshMetadata();
+    const md = this.metadata!;
     const leaders = md.topics.get(topic)?.partitions;
     if (!leaders) throw new Error(`topic ${topic} not in metadata`);
     const byLeader = new Map<number, FetchPosition[]>();
-    for (const [partition, { offset }] of positions) {
+    for (const [partition, { offset }] of this.positions) {
       const leader = leaders[partition]?.leader ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), { partition, offset, maxBytes: maxBytesPerPartition }]);
     }
-    const gen = generation;
+    const gen = this.generation;
     const responses = await Promise.all(
       [...byLeader].map(async ([leader, parts]) => {
         const broker: Broker | undefined = md.brokers.get(leader);
         if (!broker) throw new Error(`no leader known for partitions ${parts.map((p) => p.partition).join(',')}`);
-        const conn = await pool.get(broker);
+        const conn = await this.pool.get(broker);
         const request = encodeFetchRequest(topic, parts, { maxWaitMs: MAX_WAIT_MS, minBytes: 1, maxBytes: maxBytesPerPartition * parts.length });
         return withTimeout(fetchApi.async(conn, request), REQUEST_TIMEOUT_MS, 'no answer from Kafka');
       }),
     );
-    if (gen !== generation || stopping) return true; // a rebalance meanwhile: positions are re-read first
-    let retry = false;
+    // A rebalance meanwhile: positions are re-read first.
+    if (gen !== this.generation || this.stopping) return { ok: true, batches: [] };
+    let ok = true;
+    const batches: ConsumedBatch[] = [];
     for (const response of responses) {
       for (const part of response.partitions) {
-        const position = positions.get(part.partition);
+        const position = this.positions.get(part.partition);
         if (position === undefined) continue;
         if (part.errorCode === OFFSET_OUT_OF_RANGE) {
-          if (!outOfRange(part.partition, position.offset, part.logStartOffset, part.highWatermark)) retry = true;
+          if (!this.outOfRange(part.partition, position.offset, part.logStartOffset, part.highWatermark)) ok = false;
           continue;
         }
         if (part.errorCode !== 0) {
@@ -312,7 +350,7 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
               hint: 'see https://kafka.apache.org/protocol#protocol_error_codes',
             });
           }
-          retry = true;
+          ok = false;
           continue;
         }
         if (!part.records) continue;
@@ -320,37 +358,31 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
         const lastOffset = decoded.next - 1;
         // Nothing to write (only transaction markers or aborted records): the next batch still follows
         // the last offset handed over, which is what the state will hold.
-        if (decoded.offsets.length === 0) {
-          position.offset = decoded.next;
-          continue;
+        if (decoded.offsets.length > 0) {
+          batches.push({ topic, partition: part.partition, follows: position.follows, records: decoded, lastOffset });
+          position.follows = lastOffset;
         }
-        open ??= { group: options.newGroup(), records: 0, lastOffsets: new Map() };
-        options.add(open.group, { topic, partition: part.partition, follows: position.follows, records: decoded, lastOffset });
-        open.records += decoded.offsets.length;
-        open.lastOffsets.set(part.partition, lastOffset);
-        pending += decoded.offsets.length;
         position.offset = decoded.next;
-        position.follows = lastOffset;
       }
     }
-    pump();
-    return !retry;
-  };
+    return { ok, batches };
+  }
 
   /**
    * The position is not in the log: records deleted by the topic's retention (skip them), or a topic
    * recreated (stop). Returns false when the broker does not know the log's bounds yet (-1, as a broker
    * just restarted answers while it loads its logs): the round is retried with the fetch backoff.
    */
-  const outOfRange = (partition: number, position: number, logStart: number, high: number): boolean => {
+  private outOfRange(partition: number, position: number, logStart: number, high: number): boolean {
+    const { topic } = this.options;
     if (logStart < 0 || high < 0) {
-      emit({ type: 'retry', error: `${topic} partition ${partition}: the broker does not know its offsets yet (log start ${logStart}, end ${high})` });
+      this.emit({ type: 'retry', error: `${topic} partition ${partition}: the broker does not know its offsets yet (log start ${logStart}, end ${high})` });
       return false;
     }
     if (position < logStart) {
-      emit({ type: 'skipped', partition, from: position, to: logStart - 1 });
+      this.emit({ type: 'skipped', partition, from: position, to: logStart - 1 });
       // The next batch still follows what the state holds: the skipped records are gone from Kafka.
-      positions.get(partition)!.offset = logStart;
+      this.positions.get(partition)!.offset = logStart;
       return true;
     }
     throw new FindocError(
@@ -358,81 +390,13 @@ export async function runExactlyOnceConsumer<G, S>(settings: KafkaSettings, opti
       `${topic} partition ${partition} ends at offset ${high}, but this Redis namespace applied it up to ${position - 1}: was the topic deleted and created again?`,
       { service: 'Kafka', hint: 'start the namespace over with findoc stream --reset (or use another --redis-prefix)' },
     );
-  };
-
-  const commit = async () => {
-    if (toCommit.size === 0) return;
-    const offsets = [...toCommit].map(([partition, offset]) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 }));
-    toCommit.clear();
-    // Informational only (see above): a commit refused during a rebalance is not retried.
-    await consumer.commit({ offsets }).catch(() => undefined);
-  };
-
-  const timer = setInterval(() => void commit(), COMMIT_INTERVAL_MS);
-  try {
-    try {
-      consumer.topics.track(topic);
-      await consumer.joinGroup({});
-    } catch (e) {
-      throw kafkaUnavailable(settings, e);
-    }
-    let failures = 0;
-    while (!stopping) {
-      try {
-        if (needsJoin && !consumer.isActive()) {
-          await consumer.joinGroup({});
-          needsJoin = false;
-        }
-        if (rewinding) {
-          // Wait for the writes in flight (skipped or refused), drop the open group, read positions again.
-          while (inFlight > 0) await progress;
-          if (open) pending -= (open as OpenGroup<G>).records;
-          open = null;
-          rewinding = false;
-          rewound = true;
-          generation++;
-          continue;
-        }
-        if (positionsOf !== generation) {
-          await resetPositions();
-          continue;
-        }
-        if (positions.size === 0) {
-          // Nothing assigned (more members than partitions): wait for the next join.
-          await Promise.race([progress, sleep(1000)]);
-          continue;
-        }
-        const ok = await fetchRound();
-        failures = ok ? 0 : failures + 1;
-        if (!ok) {
-          await sleep(backoffMs(failures, FETCH_RETRY));
-          await refreshMetadata();
-        }
-        while (pending > maxQueued && !stopping && !rewinding) await progress;
-      } catch (e) {
-        if (e instanceof FindocError) throw e;
-        // Connections, leaders, timeouts: the broker may be restarting. Keep trying, saying so.
-        failures++;
-        emit({ type: 'retry', error: (e as Error)?.message ?? String(e) });
-        await sleep(backoffMs(failures, FETCH_RETRY));
-        await refreshMetadata().catch(() => undefined);
-      }
-    }
-    // Graceful: nothing more is fetched; what was fetched is written, then committed.
-    await drained();
-    await commit();
-  } catch (e) {
-    fail(e);
-    await drained().catch(() => undefined);
-  } finally {
-    clearInterval(timer);
-    options.signal.removeEventListener('abort', stop);
-    try {
-      await consumer.leaveGroup(true);
-    } catch {
-      // Leaving is a courtesy (the session would expire anyway).
-    }
-    await Promise.allSettled([consumer.close(true), pool.close()]);
   }
-  if (fatal) throw (fatal as { error: unknown }).error;
+
+  private async commit(writes: WriteProgress): Promise<void> {
+    const written = writes.takeWritten();
+    if (written.size === 0) return;
+    const offsets = [...written].map(([partition, offset]) => ({ topic: this.options.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }));
+    // Informational only (see above): a commit refused during a rebalance is not retried.
+    await this.consumer.commit({ offsets }).catch(() => undefined);
+  }
 }
