@@ -3,7 +3,9 @@
  *   parse a batch: src/stream/parse.ts; merge batches into one write: src/core/stream-delta.ts
  *   the group member that resumes from Redis' offsets: src/adapters/kafka/consumer.ts
  *   the atomic apply and the key layout: src/adapters/stream-state.ts, docs/redis.md
- *   features with per-partition state: src/stream/features/ (robots, sessions; registered in index.ts)
+ *   the write groups, two in flight: src/stream/writes.ts
+ *   the counts and features, each with its part of the one write: src/stream/features/ (registered in
+ *   index.ts; robots and sessions also keep per-partition state)
  */
 import type { Redis } from 'ioredis';
 import { ExactlyOnceConsumer, type ConsumedBatch, type ConsumerEvent } from '../adapters/kafka/consumer.js';
