@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { finished } from 'node:stream/promises';
 import { Producer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
-import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka/admin.js';
 import { resolveConfig } from '../src/core/config.js';
 import { replay, type RecordSink } from '../src/replay/replay.js';
 import { generatedDays, writeKcatInput } from './lib/input.js';

@@ -39,7 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../src/adapters/kafka/admin.js';
 import { connectRedis } from '../src/adapters/redis.js';
 import { StreamState } from '../src/adapters/stream-state.js';
 import { resolveConfig } from '../src/core/config.js';

@@ -22,14 +22,6 @@ const SHARED = new Set(['core', 'adapters', 'commands']);
 /** The room a command's stage lives in, as the user names the commands (query: top, bands, companies). */
 const ROOM_OF: Record<string, string | null> = { bands: 'query', top: 'query', companies: 'query', robots: 'query', doctor: null, completion: null };
 
-/**
- * Stage code that still lives in src/core/ (issue 13 moves it into its room). Until then a command may
- * import its own stage's file from core, and no other command may.
- */
-const STAGE_CODE_IN_CORE: Record<string, string> = {
-  'core/stream-batch.ts': 'stream',
-};
-
 /** Known violations, "importer → imported": none today. Each entry needs a comment saying why and until when. */
 const KNOWN_VIOLATIONS = new Set<string>([]);
 
@@ -56,9 +48,7 @@ const stageRooms = readdirSync(SRC).filter((d) => statSync(join(SRC, d)).isDirec
 
 function stageOf(path: string): string | null {
   const top = path.split('/')[0];
-  if (stageRooms.includes(top)) return top;
-  for (const [prefix, stage] of Object.entries(STAGE_CODE_IN_CORE)) if (path === prefix || (prefix.endsWith('/') && path.startsWith(prefix))) return stage;
-  return null;
+  return stageRooms.includes(top) ? top : null;
 }
 
 function violations(check: (importer: string, imported: string) => string | null, files: string[]): string[] {
@@ -94,12 +84,14 @@ describe('architecture: who may import whom', () => {
   it('a stage imports itself, core and adapters, never another stage', () => {
     const found = violations((importer, imp) => {
       const own = importer.split('/')[0];
-      if (imp.startsWith(`${own}/`) || imp.startsWith('core/') || imp.startsWith('adapters/')) {
-        const stage = stageOf(imp);
-        return stage === null || stage === own ? null : `another stage's code in core (${stage})`;
-      }
+      if (imp.startsWith(`${own}/`) || imp.startsWith('core/') || imp.startsWith('adapters/')) return null;
       return stageRooms.includes(imp.split('/')[0]) ? 'another stage' : 'not core or adapters';
     }, stageRooms.flatMap((room) => tsFiles(join(SRC, room))));
+    assert.deepEqual(found, []);
+  });
+
+  it('an adapter imports adapters and core only, never a stage (no stage code behind a service)', () => {
+    const found = violations((_importer, imp) => (imp.startsWith('core/') || imp.startsWith('adapters/') ? null : 'adapters serve the stages, not the other way'), tsFiles(join(SRC, 'adapters')));
     assert.deepEqual(found, []);
   });
 

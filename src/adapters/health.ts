@@ -5,7 +5,7 @@
 import { SETTING_NAMES, type Config } from '../core/config.js';
 import { isFindocError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
-import { brokerAddress, createKafka, describeCluster } from './kafka.js';
+import { brokerAddress, createKafka, describeCluster } from './kafka/admin.js';
 import { postgresAddress, connectPostgres } from './postgres.js';
 import { connectRedis, redisAddress } from './redis.js';
 import { ObjectStore } from './s3.js';

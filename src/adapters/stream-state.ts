@@ -33,10 +33,11 @@
  *   P{T}:idx:sm        zset   m → m for every sm:<m> key that exists
  * (totals also hold robots, robot-ips, late-robots; vps:<m> also "r<s − m>" → robot visits in second s)
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { usageError, configError, FindocError } from '../core/errors.js';
 import type { AppliedOffset } from '../core/lag.js';
-import { addCounts, aggregate, countPackedCiks, emptyCounts, trimBatch, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-batch.js';
+import { addCounts, aggregate, countPackedCiks, emptyCounts, type BatchCounts, type BatchDelta, type ParsedBatch, type RejectedRecord, type StreamRejectReason } from '../core/stream-delta.js';
 import {
   LONGEST_WINDOW_SECONDS,
   cikMember,
@@ -207,7 +208,21 @@ export interface ResetResult {
   byKind: Record<string, number>;
 }
 
-const APPLY_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
+/**
+ * One part of the one apply script, contributed by a stream feature (src/stream/features/): its Lua, run
+ * after the frame stream-state-apply.lua and before stream-state-apply-end.lua in the order the parts are
+ * given, and the function that pushes the ARGV section it reads, in the same order. The frame's shared
+ * locals (the ARGV cursor `i`, `n`, `minutes`, `overDay`, `latest`, `base`, `retention`, `horizon`) and
+ * its KEYS are what a part may use. This adapter knows no part: a writer passes them (options.parts).
+ */
+export interface ApplyPart {
+  name: string;
+  lua: string;
+  args(delta: BatchDelta, out: (string | number | Buffer)[]): void;
+}
+
+const APPLY_FRAME_LUA = loadLua(import.meta.url, 'stream-state-apply.lua');
+const APPLY_END_LUA = loadLua(import.meta.url, 'stream-state-apply-end.lua');
 const TOP_LUA = loadLua(import.meta.url, 'stream-state-top.lua');
 const PARTITION_LUA = loadLua(import.meta.url, 'stream-state-partition.lua');
 /** Ended sessions kept in the capped stream `se` (XADD MAXLEN ~: Redis trims in whole nodes, so a few more). */
@@ -217,7 +232,6 @@ type ScriptReply = (Buffer | number | null | ScriptReply)[];
 /** The scripts take one array of keys and arguments (ioredis flattens it): a spread of a large write's
  * tens of thousands of arguments would overflow the call stack. */
 interface StateScripts {
-  findocStreamApply(args: (string | number | Buffer)[]): Promise<number[]>;
   findocStreamTopBuffer(args: (string | number)[]): Promise<ScriptReply>;
   findocStreamPartition(args: string[]): Promise<[number, string[], string[]]>;
 }
@@ -235,7 +249,17 @@ export interface PartitionState {
 /** The rates in progress are over this many whole wall seconds. */
 const RATE_SECONDS = 10;
 
+/**
+ * The part of a parsed batch after the offset the namespace holds (`held`; null: none), marked as following
+ * it, or null when nothing of it is left: the stream's (src/stream/parse.ts trimBatch), given to the
+ * writer's StreamState, so this adapter applies any feature's batches without knowing how they are made.
+ */
+export type TrimBatch = (batch: ParsedBatch, held: number | null) => ParsedBatch | null;
+
 export class StreamState {
+  private readonly trim: TrimBatch | null;
+  private readonly parts: readonly ApplyPart[] | null;
+  private readonly applyCommand: string | null = null;
   readonly keys: NamespaceKeys;
   private readonly scripts: StateScripts;
 
@@ -245,17 +269,24 @@ export class StreamState {
   constructor(
     readonly redis: Redis,
     prefix: string,
-    options: { allTimeTracked?: number } = {},
+    options: { allTimeTracked?: number; trim?: TrimBatch; parts?: readonly ApplyPart[] } = {},
   ) {
+    this.trim = options.trim ?? null;
+    this.parts = options.parts ?? null;
     this.keys = namespaceKeys(prefix);
     this.tracked = options.allTimeTracked ?? ALL_TIME_TRACKED;
     // defineCommand: EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a failover.
-    if (!('findocStreamApply' in redis)) {
-      redis.defineCommand('findocStreamApply', { numberOfKeys: 14, lua: APPLY_LUA });
+    if (!('findocStreamTop' in redis)) {
       redis.defineCommand('findocStreamTop', { numberOfKeys: 4, lua: TOP_LUA });
       redis.defineCommand('findocStreamPartition', { numberOfKeys: 2, lua: PARTITION_LUA });
     }
     this.scripts = redis as unknown as StateScripts;
+    if (this.parts) {
+      // One command per set of parts (a writer's), named by the script's digest.
+      const lua = [APPLY_FRAME_LUA, ...this.parts.map((p) => p.lua), APPLY_END_LUA].join('');
+      this.applyCommand = `findocStreamApply${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+      if (!(this.applyCommand in redis)) redis.defineCommand(this.applyCommand, { numberOfKeys: 14, lua });
+    }
   }
 
   /**
@@ -453,7 +484,8 @@ export class StreamState {
         // append-only file a moment behind, or empty). Trimming cannot help: the records in between are
         // not in this batch. The consumer reads the partition again from what Redis holds.
         if (b.follows !== null && (held === null || held < b.follows)) throw new StateBehind(b.topic, b.partition, held, b.follows);
-        const rest = trimBatch(b, held);
+        if (!this.trim) throw new Error(`StreamState: a refused batch of ${b.topic}:${b.partition} needs the stream's trim (new StreamState(…, { trim }))`);
+        const rest = this.trim(b, held);
         report.duplicates += b.records - (rest?.records ?? 0);
         b = rest;
       }
@@ -472,44 +504,11 @@ export class StreamState {
     ];
     args.push(delta.ranges.length);
     for (const r of delta.ranges) args.push(`${r.topic}:${r.partition}`, r.follows ?? -1, r.last);
-    const reasons = Object.entries(delta.rejects);
-    args.push(reasons.length);
-    for (const [reason, n] of reasons) args.push(reason, n as number);
-    args.push(delta.samples.length);
-    for (const s of delta.samples) args.push(JSON.stringify(s));
-    // All-time counts packed in two arguments (members of 10 bytes, counts of 4): thousands of CIKs a
-    // write, each a pair of arguments, cost the client and Redis more to encode and parse than to apply.
-    const members = Buffer.allocUnsafe(delta.ciks.length * 10);
-    const counts = Buffer.allocUnsafe(delta.ciks.length * 4);
-    for (let i = 0; i < delta.ciks.length; i++) {
-      members.write(cikMember(delta.ciks[i]), i * 10, 'latin1');
-      counts.writeUInt32BE(delta.cikVisits[i], i * 4);
-    }
-    args.push(delta.ciks.length, members, counts);
-    args.push(delta.seconds.length);
-    for (const s of delta.seconds) args.push(s.second, s.visits, s.ciks);
-    args.push(delta.robots, delta.robotIps, delta.robotSeconds.length);
-    for (const s of delta.robotSeconds) args.push(s.second, s.visits);
-    args.push(delta.robotStates.length);
-    for (const g of delta.robotStates) {
-      args.push(g.key, g.day, g.ips.length);
-      for (let j = 0; j < g.ips.length; j++) args.push(g.ips[j], g.states[j]);
-    }
-    args.push(delta.sessionStates.length);
-    for (const g of delta.sessionStates) {
-      args.push(g.key, g.fields.length);
-      for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
-    }
-    args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
-    for (const line of delta.sessionsEnded) args.push(line);
-    args.push(delta.sessionMinutes.length);
-    for (const m of delta.sessionMinutes) {
-      args.push(m.minute, m.ended, m.requests, m.durations.length);
-      for (const [d, n] of m.durations) args.push(d, n);
-    }
+    if (!this.parts || !this.applyCommand) throw new Error('StreamState: writing needs the stream\'s apply parts (new StreamState(…, { parts }))');
+    for (const part of this.parts) part.args(delta, args);
     let reply: number[];
     try {
-      reply = await this.scripts.findocStreamApply(args);
+      reply = await (this.redis as unknown as Record<string, (a: typeof args) => Promise<number[]>>)[this.applyCommand](args);
     } catch (e) {
       const m = /FINDOC_FILTER_MISMATCH (\S+)/.exec(String((e as Error)?.message));
       if (m) throw filterMismatch(this.keys.prefix, m[1], filter);

@@ -3,15 +3,11 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
-import { usageError } from '../core/errors.js';
-import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity } from '../core/sessions.js';
-import { parseFilter, type VisitFilter } from '../core/filter.js';
 import { LONGEST_WINDOW_SECONDS, isoSecond } from '../core/windows.js';
-import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
-import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
 import { Progress, formatRate, info, printJson } from '../output.js';
 import { onShutdown } from '../signals.js';
-import { runStream, type StreamOptions, type StreamReport } from '../stream/run.js';
+import { streamOptions } from '../stream/options.js';
+import { runStream, type StreamReport } from '../stream/run.js';
 import { configOf, withExamples } from './context.js';
 
 export function streamCommand() {
@@ -83,62 +79,6 @@ The Redis key layout is in docs/redis.md. Ctrl-C stops cleanly; a second Ctrl-C 
     'findoc stream --reset --redis-prefix test:',
     'findoc stream --sessions 1800 --redis-prefix live:',
   ]);
-}
-
-function streamOptions(opts: {
-  topic: string;
-  group: string;
-  redisPrefix: string;
-  retention: string;
-  filter?: string;
-  excludeCrawlers?: true;
-  robots?: string;
-  robotsMode?: string;
-  from: 'earliest' | 'latest';
-  maxFuture: string;
-  partitions: string;
-  sessionTimeout: string;
-  reset?: true;
-  onLostState: 'rebuild' | 'fail';
-  untilEnd?: true;
-  sessions?: string;
-  json?: true;
-}): StreamOptions {
-  // At least the longest sliding window (1h); whole seconds, as Redis trims by event second.
-  const retentionSeconds = parseDuration(opts.retention, { flag: '--retention', unit: 's', min: LONGEST_WINDOW_SECONDS, max: MAX_DURATION_SECONDS, whole: true });
-  const partitions = parseInteger('--partitions', opts.partitions, 1, MAX_PARTITIONS);
-  return {
-    topic: opts.topic,
-    group: opts.group,
-    prefix: opts.redisPrefix,
-    filter: liveFilter(parseFilter(opts.filter, opts.excludeCrawlers === true, { rule: opts.robots, mode: opts.robotsMode })),
-    retentionSeconds,
-    maxFutureSeconds: parseDuration(opts.maxFuture, { flag: '--max-future', unit: 's', min: 0.001, max: MAX_DURATION_SECONDS }),
-    startAt: opts.from,
-    partitions,
-    sessionTimeoutMs: parseDuration(opts.sessionTimeout, { flag: '--session-timeout', unit: 'ms', bare: 's', min: 1, max: 86_400_000, whole: true }),
-    reset: opts.reset === true,
-    onLostState: opts.onLostState,
-    untilEnd: opts.untilEnd === true,
-    sessions: opts.sessions === undefined ? undefined : sessionsInactivity(opts.sessions),
-  };
-}
-
-function sessionsInactivity(text: string): number {
-  const n = parseInactivity(text);
-  if (n === null) throw usageError(`--sessions ${JSON.stringify(text)}: expected whole seconds from ${MIN_INACTIVITY} to ${MAX_INACTIVITY}`);
-  return n;
-}
-
-/** Day mode needs the whole day before the first count: the stream classifies causally only. */
-function liveFilter(filter: VisitFilter): VisitFilter {
-  if (filter.robots?.mode === 'day') {
-    throw usageError(
-      'stream has only the causal robots mode (--robots-mode day needs the whole day before counting it)',
-      'drop --robots-mode (or use --robots-mode causal); findoc batch --robots-mode day applies the day mode to history',
-    );
-  }
-  return filter;
 }
 
 function print(r: StreamReport, json: boolean): void {

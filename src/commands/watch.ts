@@ -7,7 +7,7 @@ import { parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { runWatch } from '../watch/run.js';
 import { createWatchSource } from '../watch/source.js';
-import { createOffsetReader } from '../adapters/topic-offsets.js';
+import { createOffsetReader } from '../adapters/kafka/topic-offsets.js';
 import { namespaceKeys } from '../adapters/stream-state.js';
 import { configOf, withExamples } from './context.js';
 

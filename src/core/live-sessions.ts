@@ -1,7 +1,7 @@
 /**
  * Sessions of one Kafka partition, live (findoc stream --sessions; issue 15). Pure: the stream keeps one
  * per partition it holds, loaded from Redis with the partition's offset, and writes what each batch
- * changed in the same atomic write as the counts (src/stream/sessions.ts, stream-state-apply.lua).
+ * changed in the same atomic write as the counts (src/stream/features/sessions.ts, stream-state-apply.lua).
  *
  * The definition is the file sessionizer's (core/sessions.ts): a session is one ip's run of requests with
  * no gap over `inactivity` seconds. The Kafka key is the ip, so every request of an ip is in one

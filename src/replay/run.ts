@@ -4,8 +4,8 @@
  * closes what it opened, whatever happens. src/commands/replay.ts only turns flags into ReplayRunOptions and
  * prints the ReplayReport.
  */
-import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka.js';
-import { KafkaVisitProducer } from '../adapters/kafka-producer.js';
+import { brokerAddress, createKafka, ensureTopic, withAdmin } from '../adapters/kafka/admin.js';
+import { KafkaVisitProducer } from '../adapters/kafka/producer.js';
 import { ObjectStore } from '../adapters/s3.js';
 import type { Config } from '../core/config.js';
 import type { Shutdown } from '../core/shutdown.js';

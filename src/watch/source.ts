@@ -25,7 +25,7 @@ import { isUndefinedTable, isUnreachable } from '../core/service-errors.js';
 import { createPool, postgresAddress } from '../adapters/postgres.js';
 import { createRedis, redisAddress } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
-import type { OffsetReader } from '../adapters/topic-offsets.js';
+import type { OffsetReader } from '../adapters/kafka/topic-offsets.js';
 import type { CompanyName } from '../core/companies.js';
 import { WINDOW_SECONDS, risingComparison, type PartitionLag, type ServiceDown, type TopEntry, type TopWindow, type WatchSnapshot } from './dashboard.js';
 import { consumerLag } from '../core/lag.js';

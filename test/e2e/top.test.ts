@@ -10,7 +10,9 @@ import { connectPostgres, migrate, quoteIdent } from '../../src/adapters/postgre
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { filterOf } from '../../src/core/filter.js';
-import { parseRecords, recordSet } from '../../src/core/stream-batch.js';
+import { recordSet } from '../../src/core/stream-delta.js';
+import { WRITE_PARTS } from '../../src/stream/features/index.js';
+import { parseRecords } from '../../src/stream/parse.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
 import { runCli } from '../helpers/cli.js';
 import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';
@@ -39,7 +41,7 @@ describe('findoc top', () => {
   before(async () => {
     redis = await connectRedis(config.redis.url);
     // 320193 and 1608552 tie in the 10 s window; 51143 only counts all-time (it is 20 s old).
-    await fill(new StreamState(redis, prefix), [[0, 320193, 4], [9, 1608552, 4], [3, 886982, 1], [20, 51143, 9]]);
+    await fill(new StreamState(redis, prefix, { parts: WRITE_PARTS }), [[0, 320193, 4], [9, 1608552, 4], [3, 886982, 1], [20, 51143, 9]]);
     pool = await connectPostgres(config.postgres.url, { schema });
     await migrate(pool, schema);
     await pool.query(`INSERT INTO companies (cik, name, ticker, source) VALUES (320193, 'Apple Inc.', 'AAPL', 'test'), (51143, 'INTERNATIONAL BUSINESS MACHINES CORP', 'IBM', 'test')`);

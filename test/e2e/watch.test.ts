@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectPostgres } from '../../src/adapters/postgres.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { REAL } from '../helpers/edgar-days.js';

@@ -2,7 +2,7 @@
  * The race a demo or a script runs into (issue 17): `findoc replay FILE --topic NEW` and `findoc stream
  * --topic NEW` started at the same moment, on a topic that does not exist yet. Whichever creates it, the
  * other may ask for its offsets while it has no leader ("This server is not the leader for that
- * topic-partition"): a retriable answer (src/adapters/kafka-errors.ts), never a crash. 20 tries, each on a
+ * topic-partition"): a retriable answer (src/adapters/kafka/errors.ts), never a crash. 20 tries, each on a
  * new topic, each ending exact: the stream applies every record replay sent, once.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { BIN } from '../helpers/cli.js';

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka/admin.js';
+import { CheckedPool, kafkaConnectionOptions } from '../../src/adapters/kafka/connection.js';
+import { FETCH_API_KEY, FETCH_VERSION } from '../../src/adapters/kafka/fetch.js';
+import { PRODUCE_API_KEY, PRODUCE_VERSION } from '../../src/adapters/kafka/produce.js';
 import { FindocError } from '../../src/core/errors.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
@@ -23,6 +26,29 @@ describe('Kafka adapter against the real broker', () => {
 
   after(async () => {
     await withAdmin(kafka, config.kafka, (admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
+  });
+
+  it('the broker offers the Produce and Fetch versions findoc writes itself (ApiVersions, checked at connect)', async () => {
+    const [host, port] = config.kafka.brokers[0].split(':');
+    const needed = [
+      { apiKey: PRODUCE_API_KEY, name: 'Produce', version: PRODUCE_VERSION },
+      { apiKey: FETCH_API_KEY, name: 'Fetch', version: FETCH_VERSION },
+    ];
+    const pool = new CheckedPool(config.kafka, kafkaConnectionOptions(config.kafka), needed);
+    try {
+      await pool.get({ host, port: Number(port) });
+    } finally {
+      await pool.close();
+    }
+    // And one it does not offer is refused with exit 69, naming the broker and what it offers.
+    const future = new CheckedPool(config.kafka, kafkaConnectionOptions(config.kafka), [{ apiKey: FETCH_API_KEY, name: 'Fetch', version: 999 }]);
+    try {
+      await assert.rejects(future.get({ host, port: Number(port) }), (e: FindocError) =>
+        e.exitCode === 69 && new RegExp(`^Kafka at ${host}:${port} does not offer Fetch v999 \\(API key 1; the broker offers v\\d+–v\\d+\\)`).test(e.message),
+      );
+    } finally {
+      await future.close();
+    }
   });
 
   it('produces, consumes in a group, commits, and the admin client reads the committed offsets back', async () => {

@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { robotsReference, type ReferenceDay } from '../../bench/lib/robots-duckdb.js';
 import { readCountSlices } from '../../src/adapters/batch-store.js';
-import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectPostgres } from '../../src/adapters/postgres.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';

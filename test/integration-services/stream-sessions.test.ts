@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { BIN, runCli } from '../helpers/cli.js';

@@ -9,8 +9,10 @@ import { connectRedis } from '../../src/adapters/redis.js';
 import { CIK_HORIZON_SECONDS, StreamState, namespaceKeys } from '../../src/adapters/stream-state.js';
 import { FindocError } from '../../src/core/errors.js';
 import { filterOf } from '../../src/core/filter.js';
-import { aggregate, parseRecords, recordSet, type ParsedBatch } from '../../src/core/stream-batch.js';
+import { aggregate, recordSet, type ParsedBatch } from '../../src/core/stream-delta.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';
+import { WRITE_PARTS } from '../../src/stream/features/index.js';
+import { parseRecords, trimBatch } from '../../src/stream/parse.js';
 import { memberCik } from '../../src/core/windows.js';
 import { stackConfig, uniqueName } from '../helpers/services.js';
 
@@ -25,7 +27,7 @@ async function namespace(): Promise<StreamState> {
   opened.push(redis);
   const prefix = `${uniqueName('it-state')}:`;
   prefixes.push(prefix);
-  return new StreamState(redis, prefix);
+  return new StreamState(redis, prefix, { trim: trimBatch, parts: WRITE_PARTS });
 }
 
 /**
@@ -164,7 +166,7 @@ describe('stream state in Redis', () => {
     opened.push(redis);
     const prefix = `${uniqueName('it-state')}:`;
     prefixes.push(prefix);
-    const st = new StreamState(redis, prefix, { allTimeTracked: 3 });
+    const st = new StreamState(redis, prefix, { allTimeTracked: 3, trim: trimBatch, parts: WRITE_PARTS });
     const want = new Map<number, number>();
     let offset = 0;
     // Ten writes; CIK c gets c visits in all, spread so that counts climb past the rising floor.
@@ -228,7 +230,7 @@ describe('stream state in Redis', () => {
   it('reset deletes this namespace\'s keys only, also next to a longer prefix', async () => {
     const a = await namespace();
     const redis = a.redis;
-    const longer = new StreamState(redis, `${a.keys.prefix}more:`);
+    const longer = new StreamState(redis, `${a.keys.prefix}more:`, { trim: trimBatch, parts: WRITE_PARTS });
     prefixes.push(longer.keys.prefix);
     await a.applyBatches([batch(0, 0, [[T0, 1], [T0 + 1, 2]])], 'all', DAY);
     await longer.applyBatches([batch(0, 0, [[T0, 1]])], 'all', DAY);

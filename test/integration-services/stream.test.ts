@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, ensureTopic, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
 import { formatDay, formatTime } from '../../src/core/visit.js';

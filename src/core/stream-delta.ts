@@ -1,40 +1,24 @@
 /**
- * From batches of Kafka records to the counts they add (findoc stream, DESIGN §3.3). Pure: no Kafka client,
- * no Redis; src/adapters/stream-state.ts applies a BatchDelta atomically with its offsets.
+ * What a batch of Kafka records adds to the live counts (findoc stream, DESIGN §3.3), as data: the parsed
+ * batch of one partition (ParsedBatch), the counters every step carries (BatchCounts) and the merge of
+ * several partitions' batches into the one delta a Redis write applies with its offsets (DeltaBuilder,
+ * aggregate → BatchDelta). Pure: no Kafka client, no Redis. Shared by the stream (src/stream/parse.ts
+ * makes the parsed batches) and the Redis adapter (src/adapters/stream-state.ts applies a BatchDelta
+ * atomically with its offsets, and merges a refused batch again on its own).
  *
- * Input contract (what `findoc replay` produces, DESIGN §3.2): one record per visit, value = one CSV row
- * without header in the SEC's column order (EDGAR_HEADER) with `date`/`time` re-stamped; the key (ip) and
- * the record timestamp are not read — the row's own date and time are the event time, so a row and its
- * counts never disagree.
- *
- * Rows are validated by the one EDGAR parser (log-parser.ts): a batch's values become one buffer, the
- * header line then one line per record, so line n + 2 is record n and every reject maps back to its
- * partition and offset. A value holding an LF would shift that mapping, so its LFs are turned into spaces
- * first (the row is then rejected by the grammar: a CSV row never holds a line end).
- *
- * Besides the parser's reasons (rejects.ts), two are the stream's own:
- *   empty_record   the record has no value or an empty one (a tombstone, or not a visit at all)
- *   future_event   the event second is later than the wall clock plus `maxFutureSeconds`: a clock or
- *                  producer bug. Judged against the wall clock, not the latest applied second, so that a
- *                  single bogus "2099" row cannot drag the latest second forward and make every true
- *                  visit "late".
- * Rejected records are counted per reason, a few are kept as samples (partition, offset, text), and they
- * are skipped: their offsets are applied like any other, so a partition never stalls on them.
- *
- * Visits dropped by the crawler filter (filter.ts) are counted as `filtered`. Two steps:
- *   parseRecords  one partition's batch → its kept visits (event second, CIK) and counters; done as soon
- *                 as the batch is fetched;
- *   aggregate     the parsed batches of several partitions → one BatchDelta: visits per event second with
- *                 the CIK of each (packed, 5 bytes a visit), and visits per CIK. Merging partitions before
- *                 writing matters: they cover the same seconds and CIKs, so Redis gets one append per
- *                 second and one increment per CIK for all of them.
+ * Glossary:
+ *   record set    one partition's fetched records, flat (offsets, one buffer of values, their starts)
+ *   parsed batch  one partition's records after parsing: its kept visits (event second, CIK), counters,
+ *                 rejects with samples, and the features' changes (robots states, sessions)
+ *   delta         the parsed batches of several partitions merged: visits per event second with the CIK
+ *                 of each (packed, 5 bytes a visit), visits per CIK, the features' writes, one offset
+ *                 range per partition. Merging partitions before writing matters: they cover the same
+ *                 seconds and CIKs, so Redis gets one append per second and one increment per CIK for all.
  */
-import { LogParser } from './log-parser.js';
-import { printableSample, REJECT_DESCRIPTIONS, RejectLog, type RejectReason } from './rejects.js';
+import { REJECT_DESCRIPTIONS, REJECT_REASONS, type RejectReason } from './rejects.js';
 import type { VisitFilter } from './filter.js';
 import type { EndedSession, PartitionSessions, SessionChange } from './live-sessions.js';
-import { ipKeyAt, ipOfKey, type ChangedIpState, type RobotClassifier } from './robots.js';
-import { EDGAR_HEADER } from './visit.js';
+import { ipOfKey, type ChangedIpState, type RobotClassifier } from './robots.js';
 
 export type StreamRejectReason = RejectReason | 'empty_record' | 'future_event';
 
@@ -110,6 +94,20 @@ export interface ParseOptions {
   carriedSessions?: { changes: readonly SessionChange[]; ended: readonly EndedSession[] };
 }
 
+/** Every reject reason of the stream, in a fixed order (ParsedBatch.outcomes codes them by index). */
+export const STREAM_REJECT_REASONS: readonly StreamRejectReason[] = [...REJECT_REASONS, 'empty_record', 'future_event'];
+
+/** What became of a record (ParsedBatch.outcomes). */
+export const RECORD_KEPT = 0;
+/** A line the parser passed over without a reason (none does today): neither counted nor kept. */
+export const RECORD_SKIPPED = 255;
+/** Dropped by the filter's stateless rules (crawlers, …). */
+export const RECORD_FILTERED = 1;
+/** A robot visit (robots filter): also filtered. */
+export const RECORD_ROBOT = 2;
+/** Rejected: RECORD_REJECTED + the index of its reason in STREAM_REJECT_REASONS. */
+export const RECORD_REJECTED = 3;
+
 /** Robot verdict per record (ParsedBatch.robotVerdicts). */
 export const ROBOT_NONE = 0;
 export const ROBOT_VISIT = 1;
@@ -154,7 +152,13 @@ export interface ParsedBatch extends BatchCounts {
   /** Sessions: the partition's open-session changes (as after the last record) and the sessions the batch's records ended. */
   sessionChanges: readonly SessionChange[];
   sessionsEnded: readonly EndedSession[];
-  /** What it was parsed from and how, so that trimBatch can parse a tail of it again. */
+  /**
+   * What became of each record (RECORD_KEPT, RECORD_FILTERED, RECORD_ROBOT, RECORD_SKIPPED, or RECORD_REJECTED + the index
+   * of its reason in STREAM_REJECT_REASONS), so that trimBatch can cut a tail of the batch without
+   * parsing its rows again.
+   */
+  outcomes: Uint8Array;
+  /** What it was parsed from and how (trimBatch cuts a tail of it). */
   source: RecordSet;
   options: ParseOptions;
 }
@@ -236,153 +240,6 @@ export interface RobotStateGroup {
   day: number;
   ips: string[];
   states: string[];
-}
-
-const LF = 10;
-const SPACE = 32;
-const HEADER = Buffer.from(EDGAR_HEADER + '\n');
-const SAMPLE_CHARS = 200;
-
-/** Parses one partition's records (in offset order, at least one). */
-export function parseRecords(source: RecordSet, options: ParseOptions): ParsedBatch {
-  const { offsets, values, starts } = source;
-  const count = offsets.length;
-  if (count === 0) throw new RangeError('parseRecords: no records');
-  const { topic, partition, filter } = options;
-  const maxSamples = options.maxSamples ?? 5;
-  const rejects: Partial<Record<StreamRejectReason, number>> = {};
-  const samples: RejectedRecord[] = [];
-  let rejected = 0;
-  const reject = (reason: StreamRejectReason, index: number, text: () => string) => {
-    rejects[reason] = (rejects[reason] ?? 0) + 1;
-    rejected++;
-    if (samples.length < maxSamples) {
-      samples.push({ topic, partition, offset: offsets[index], reason, text: printableSample(text(), SAMPLE_CHARS) });
-    }
-  };
-
-  // One buffer: header, then one line per record (empty values stay as blank lines to keep the numbering).
-  // LFs inside values (never in a valid row) become spaces, looked for only when the values hold one.
-  const hasLf = values.subarray(starts[0], starts[count]).includes(LF);
-  const buf = Buffer.allocUnsafe(HEADER.length + (starts[count] - starts[0]) + count);
-  let pos = HEADER.copy(buf, 0);
-  for (let i = 0; i < count; i++) {
-    const s = starts[i];
-    const e = starts[i + 1];
-    if (s === e) {
-      reject('empty_record', i, () => '');
-    } else {
-      const at = pos;
-      pos += values.copy(buf, pos, s, e);
-      if (hasLf) for (let q = at; q < pos; q++) if (buf[q] === LF) buf[q] = SPACE;
-    }
-    buf[pos++] = LF;
-  }
-
-  const log = new RejectLog({ maxSamples, maxSampleChars: SAMPLE_CHARS });
-  const parser = new LogParser({ source: { name: `${topic}/${partition}`, date: null }, rejects: log });
-  const batch = parser.push(buf) ?? parser.end();
-  parser.end();
-  for (const [reason, n] of Object.entries(log.counts) as [RejectReason, number][]) {
-    if (n === 0) continue;
-    rejects[reason] = (rejects[reason] ?? 0) + n;
-    rejected += n;
-  }
-  for (const s of log.samples) {
-    if (samples.length >= maxSamples) break;
-    samples.push({ topic, partition, offset: offsets[s.line - 2], reason: s.reason, text: s.text });
-  }
-
-  const futureBound = options.nowSecond + options.maxFutureSeconds;
-  const n = batch?.length ?? 0;
-  const second = new Float64Array(n);
-  const cik = new Float64Array(n);
-  const robotSecond = new Float64Array(filter.robots ? n : 0);
-  const classifier = options.robots ?? null;
-  const carried = options.carried ?? null;
-  if (filter.robots && !classifier && !carried) throw new Error('parseRecords: a robots filter needs the partition\'s classifier');
-  const verdicts = filter.robots ? (carried?.verdicts ?? new Uint8Array(count)) : null;
-  let visits = 0;
-  let filtered = 0;
-  let robots = 0;
-  let robotIps = 0;
-  for (let i = 0; i < n; i++) {
-    const s = batch!.second[i];
-    if (s > futureBound) {
-      reject('future_event', batch!.lineNumber[i] - 2, () => batch!.line(i));
-      continue;
-    }
-    if (verdicts !== null) {
-      const record = batch!.lineNumber[i] - 2;
-      let v: number;
-      if (classifier !== null) {
-        const before = classifier.crossings;
-        v = classifier.visitKey(ipKeyAt(batch!, i), s, batch!.cik[i]) ? (classifier.crossings !== before ? ROBOT_CROSSING : ROBOT_VISIT) : ROBOT_NONE;
-        verdicts[record] = v;
-      } else v = verdicts[record];
-      if (v !== ROBOT_NONE) {
-        robotSecond[robots++] = s;
-        if (v === ROBOT_CROSSING) robotIps++;
-        filtered++;
-        continue;
-      }
-    }
-    if (!filter.keep(batch!, i)) {
-      filtered++;
-    } else {
-      second[visits] = s;
-      cik[visits] = batch!.cik[i];
-      visits++;
-      options.sessions?.visit(ipKeyAt(batch!, i), s, batch!.lineNumber[i] - 2);
-    }
-  }
-  const sessionsTaken = options.carriedSessions ?? options.sessions?.drain() ?? { changes: [], ended: [] };
-
-  return {
-    topic,
-    partition,
-    follows: options.follows,
-    firstOffset: offsets[0],
-    lastOffset: Math.max(options.lastOffset ?? 0, offsets[count - 1]),
-    records: count,
-    visits,
-    filtered,
-    robots,
-    robotIps,
-    rejected,
-    rejects,
-    samples,
-    second: second.subarray(0, visits),
-    cik: cik.subarray(0, visits),
-    robotSecond: robotSecond.subarray(0, robots),
-    robotVerdicts: verdicts,
-    robotStates: carried?.states ?? classifier?.drainChanged() ?? [],
-    sessionChanges: sessionsTaken.changes,
-    sessionsEnded: sessionsTaken.ended,
-    source,
-    options,
-  };
-}
-
-/**
- * The part of a parsed batch after the offset the state holds (`stored`; null: none), parsed again and
- * marked as following it — or null when nothing of it is left.
- */
-export function trimBatch(batch: ParsedBatch, stored: number | null): ParsedBatch | null {
-  const { offsets, values, starts } = batch.source;
-  let i = 0;
-  if (stored !== null) while (i < offsets.length && offsets[i] <= stored) i++;
-  if (i === offsets.length) return null;
-  const carried = batch.robotVerdicts === null ? undefined : { verdicts: batch.robotVerdicts.subarray(i), states: batch.robotStates };
-  // Sessions ended by the head's records were written by whoever applied the head; the tail's are ours.
-  const carriedSessions =
-    batch.options.sessions || batch.options.carriedSessions
-      ? { changes: batch.sessionChanges, ended: batch.sessionsEnded.filter((e) => e.cause >= i).map((e) => ({ ...e, cause: e.cause - i })) }
-      : undefined;
-  return parseRecords(
-    { offsets: offsets.subarray(i), values, starts: starts.subarray(i) },
-    { ...batch.options, follows: stored, robots: undefined, carried, sessions: undefined, carriedSessions },
-  );
 }
 
 /**

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { filterOf, parseFilter } from '../../src/core/filter.js';
-import { PACKED_CIK_BYTES, aggregate, countPackedCiks, packCik, parseRecords, recordSet, trimBatch, type ParseOptions, type RecordSet } from '../../src/core/stream-batch.js';
+import { PACKED_CIK_BYTES, aggregate, countPackedCiks, packCik, recordSet, type ParseOptions, type RecordSet } from '../../src/core/stream-delta.js';
+import { parseRecords, trimBatch } from '../../src/stream/parse.js';
 
 const SAMPLE = join(import.meta.dirname, '../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv');
 const NOW = Date.UTC(2026, 0, 1) / 1000;
@@ -127,6 +128,28 @@ describe('stream batches: parse and aggregate Kafka records', () => {
     assert.equal(afterGarbage.rejected, 1);
     assert.equal(afterGarbage.samples[0].offset, 51);
     assert.equal(trimBatch(b, 53), null);
+  });
+
+  it('trimBatch cuts the first parse (a row is parsed once) and gives what parsing the tail again gives, at every cut', () => {
+    const future = ROW('1.1.1.ccc', '00:00:05', '7.0', '0.0', '2099-01-01');
+    const crawler = ROW('1.1.1.ddd', '00:00:03', '8.0', '1.0');
+    const few = [ROW('1.1.1.aaa', '00:00:00', '1.0'), 'garbage', null, crawler, ROW('1.1.1.aaa', '00:00:01', '2.0'), future, ROW('1.1.1.bbb', '00:00:02', '3.0')];
+    // More rejects than samples kept: the cut falls back to parsing the tail again (samples need the rows).
+    const many = [...few, ...Array.from({ length: 8 }, (_, i) => (i % 2 ? `bad ${i}` : ROW('1.1.1.eee', `00:00:1${i}`, String(10 + i))))];
+    const crawlers = filterOf(['crawlers']);
+    for (const [name, values] of [['few rejects', few], ['many rejects', many]] as const) {
+      const b = parseRecords(records([...values], 100), opts(2, { lastOffset: 200, follows: 99, filter: crawlers }));
+      for (let stored = 99; stored < 100 + values.length - 1; stored++) {
+        const cut = trimBatch(b, stored)!;
+        const k = stored - 99;
+        const again = parseRecords(records(values.slice(k), 100 + k), opts(2, { lastOffset: 200, follows: stored, filter: crawlers }));
+        assert.deepEqual({ ...cut, options: null, source: null }, { ...again, options: null, source: null }, `${name}, stored ${stored}`);
+        // And a cut of a cut.
+        const twice = trimBatch(cut, stored + 1);
+        const again2 = stored + 1 < 99 + values.length ? parseRecords(records(values.slice(k + 1), 101 + k), opts(2, { lastOffset: 200, follows: stored + 1, filter: crawlers })) : null;
+        assert.deepEqual(twice && { ...twice, options: null, source: null }, again2 && { ...again2, options: null, source: null }, `${name}, twice from ${stored}`);
+      }
+    }
   });
 
   it('batches of one partition that follow each other make one range; others are refused', () => {

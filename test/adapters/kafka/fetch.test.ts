@@ -1,13 +1,13 @@
 /**
- * Record batch decoding of the stream's Fetch (src/adapters/kafka-fetch.ts), without a broker: batches made
- * by replay's encoder (kafka-record-batch.ts) and by @platformatic/kafka (compressed), control batches and
+ * Record batch decoding of the stream's Fetch (src/adapters/kafka/fetch.ts), without a broker: batches made
+ * by replay's encoder (record-batch.ts) and by @platformatic/kafka (compressed), control batches and
  * aborted transactions. test/integration-services/stream.test.ts proves it against the broker.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRecordsBatch } from '@platformatic/kafka';
-import { decodeRecordBatches } from '../../src/adapters/kafka-fetch.js';
-import { BATCH_HEADER_BYTES, RecordBatchBuilder } from '../../src/adapters/kafka-record-batch.js';
+import { decodeRecordBatches } from '../../../src/adapters/kafka/record-batch.js';
+import { BATCH_HEADER_BYTES, RecordBatchBuilder } from '../../../src/adapters/kafka/record-batch.js';
 
 /** A batch of `values` starting at `base` (replay's encoder; null values as empty ones are not its business). */
 function batch(base: number, values: string[]): Buffer {

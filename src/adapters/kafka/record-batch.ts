@@ -1,9 +1,10 @@
 /**
- * Kafka's wire format for produced records, written straight from the bytes replay already holds: the
- * record batch (magic v2) and the Produce request v7 that carries one batch per partition. No I/O here;
- * kafka-producer.ts sends the requests over @platformatic/kafka's connections. Why hand-written: see the
- * figures in kafka-producer.ts — a general client builds an object, a BigInt and several small buffers
- * per record, and that, not the broker, capped replay at a fifth of kcat's rate.
+ * The record batch codec (magic v2), both ways, with no I/O: the encoder writes replay's records straight
+ * from the bytes it already holds (produce.ts carries the batches), the decoder reads the stream's fetched
+ * batches straight into one buffer of values and a few typed arrays (fetch.ts brings them). Why
+ * hand-written: see the figures in producer.ts and fetch.ts — a general client builds an object, a BigInt
+ * and several small buffers per record, and that, not the broker, capped replay at a fifth of kcat's rate
+ * and the stream's reading at a third.
  *
  * Record batch v2 (KIP-98; https://kafka.apache.org/documentation/#recordbatch), big-endian:
  *
@@ -29,7 +30,11 @@
  *
  * A Produce request may carry only one v2 batch per partition, and the broker refuses a batch larger
  * than the topic's max.message.bytes (default 1,048,588), hence the builder's size cap.
+ *
+ * Decoding: attributes bits 0–2 compression, 4 transactional, 5 control. The CRC is not checked (the
+ * broker checked it when the batch was written; TCP covers the transfer).
  */
+import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
 
 export const BATCH_HEADER_BYTES = 61;
 
@@ -108,7 +113,7 @@ export function partitionOf(key: Uint8Array, start: number, end: number, partiti
   return (murmur2(key, start, end) & 0x7fffffff) % partitions;
 }
 
-// ───────────── varints ─────────────
+// ───────────── varints (writing) ─────────────
 
 function zigzag(v: number): number {
   return v >= 0 ? v * 2 : -v * 2 - 1;
@@ -226,41 +231,195 @@ export class RecordBatchBuilder {
   }
 }
 
-// ───────────── Produce request v7 ─────────────
+// ───────────── decoding a partition's fetched batches ─────────────
 
-/** Produce is API key 0; v7 (Kafka ≥ 2.1, still accepted by 4.x) is the last version before flexible encoding. */
-export const PRODUCE_API_KEY = 0;
-export const PRODUCE_VERSION = 7;
+/** Records of one partition, laid out flat: value i is values[starts[i], starts[i + 1]) (null values are empty). */
+export interface DecodedRecords {
+  offsets: Float64Array;
+  values: Buffer;
+  starts: Int32Array;
+  /** The next offset to fetch: one past the last record or control record seen. */
+  next: number;
+}
 
-export interface PartitionBatch {
-  partition: number;
-  /** A sealed record batch. */
-  batch: Buffer;
-  /** Records in it. */
-  count: number;
+/** Aborted transactions a Fetch response lists for a partition (fetch.ts). */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: number;
+}
+
+const COMPRESSION_MASK = 0x07;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+
+/**
+ * A read position in a buffer, moved on by the varint readers. One per decodeRecordBatches call (not per
+ * record), so nothing is allocated per record and no module-level state is shared between calls.
+ */
+export interface Cursor {
+  pos: number;
+}
+
+/** An unsigned varint at c.pos; c.pos moves past it. */
+export function readUvarint(b: Uint8Array, c: Cursor): number {
+  // One or two bytes in nearly every record (lengths, deltas, sizes below 16 KiB): plain integer ops.
+  let p = c.pos;
+  let v = b[p++];
+  if (v < 0x80) {
+    c.pos = p;
+    return v;
+  }
+  v &= 0x7f;
+  let x = b[p++];
+  if (x < 0x80) {
+    c.pos = p;
+    return v | (x << 7);
+  }
+  v |= (x & 0x7f) << 7;
+  let scale = 16384;
+  do {
+    x = b[p++];
+    v += (x & 0x7f) * scale;
+    scale *= 128;
+  } while (x & 0x80);
+  c.pos = p;
+  return v;
+}
+
+/** A zigzag varint at c.pos; c.pos moves past it. */
+export function readVarint(b: Uint8Array, c: Cursor): number {
+  const u = readUvarint(b, c);
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+function skipVarint(b: Uint8Array, c: Cursor): void {
+  let p = c.pos;
+  while (b[p++] & 0x80);
+  c.pos = p;
+}
+
+/** Where each wanted record's value is: typed arrays grown as needed (no object per record). */
+class ValueSpans {
+  cap: number;
+  n = 0;
+  bytes = 0;
+  body: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  offsets: Float64Array;
+
+  constructor(cap: number) {
+    this.cap = cap;
+    this.body = new Int32Array(cap);
+    this.start = new Int32Array(cap);
+    this.end = new Int32Array(cap);
+    this.offsets = new Float64Array(cap);
+  }
+
+  push(body: number, start: number, end: number, offset: number): void {
+    if (this.n === this.cap) {
+      this.cap *= 2;
+      this.body = grow(this.body, this.cap);
+      this.start = grow(this.start, this.cap);
+      this.end = grow(this.end, this.cap);
+      this.offsets = grow(this.offsets, this.cap);
+    }
+    const n = this.n++;
+    this.body[n] = body;
+    this.start[n] = start;
+    this.end[n] = end;
+    this.offsets[n] = offset;
+    this.bytes += end - start;
+  }
 }
 
 /**
- * The body of a Produce v7 request (after the request header) for one topic:
- *   transactional_id:nullable_string acks:int16 timeout_ms:int32
- *   [topic:string [partition:int32 records:bytes]]
+ * Decodes the record batches of one partition from offset `from` on (records before it — whole batches are
+ * sent even when a fetch starts inside one — are skipped). Control batches and records of aborted
+ * transactions (KIP-98: a producer's data from an aborted transaction's first offset up to its abort
+ * marker) advance `next` but are not returned. A batch cut short at the end of the response is left for
+ * the next fetch.
  */
-export function encodeProduceRequest(topic: string, acks: number, timeoutMs: number, batches: readonly PartitionBatch[]): Buffer {
-  const name = Buffer.from(topic, 'utf8');
-  let size = 2 + 2 + 4 + 4 + 2 + name.length + 4;
-  for (const b of batches) size += 4 + 4 + b.batch.length;
-  const out = Buffer.allocUnsafe(size);
-  let p = out.writeInt16BE(-1, 0);
-  p = out.writeInt16BE(acks, p);
-  p = out.writeInt32BE(timeoutMs, p);
-  p = out.writeInt32BE(1, p);
-  p = out.writeInt16BE(name.length, p);
-  p += name.copy(out, p);
-  p = out.writeInt32BE(batches.length, p);
-  for (const b of batches) {
-    p = out.writeInt32BE(b.partition, p);
-    p = out.writeInt32BE(b.batch.length, p);
-    p += b.batch.copy(out, p);
+export function decodeRecordBatches(data: Buffer, from: number, aborted: readonly AbortedTransaction[] = []): DecodedRecords {
+  const pending = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  const abortedProducers = new Set<bigint>();
+  // First pass: where each value is.
+  const bodies: Buffer[] = [data];
+  const spans = new ValueSpans(Math.max(64, data.length >> 6));
+  const cursor: Cursor = { pos: 0 };
+  let next = from;
+  let p = 0;
+  while (p + BATCH_HEADER_BYTES <= data.length) {
+    const base = Number(data.readBigInt64BE(p));
+    const batchEnd = p + 12 + data.readInt32BE(p + 8);
+    if (batchEnd > data.length) break;
+    const magic = data[p + 16];
+    if (magic !== 2) throw new Error(`record batch at offset ${base} has format ${magic}; only format 2 is supported`);
+    const attributes = data.readInt16BE(p + 21);
+    const last = base + data.readInt32BE(p + 23);
+    const producerId = data.readBigInt64BE(p + 43);
+    while (pending.length > 0 && pending[0].firstOffset <= last) abortedProducers.add(pending.shift()!.producerId);
+    if (attributes & CONTROL) {
+      // The commit or abort marker that ends a transaction of this producer.
+      if (attributes & TRANSACTIONAL) abortedProducers.delete(producerId);
+    } else if (last >= from && !((attributes & TRANSACTIONAL) && abortedProducers.has(producerId))) {
+      let body = data;
+      cursor.pos = p + BATCH_HEADER_BYTES;
+      let bodyEnd = batchEnd;
+      const compression = attributes & COMPRESSION_MASK;
+      if (compression !== 0) {
+        const codec = compressionsAlgorithmsByBitmask[compression];
+        if (!codec?.available) throw new Error(`record batch at offset ${base} uses compression ${compression}, not available here`);
+        body = codec.decompressSync(data.subarray(cursor.pos, batchEnd)) as Buffer;
+        bodies.push(body);
+        cursor.pos = 0;
+        bodyEnd = body.length;
+      }
+      readRecords(body, bodies.length - 1, cursor, bodyEnd, data.readInt32BE(p + 57), base, from, spans);
+    }
+    next = Math.max(next, last + 1);
+    p = batchEnd;
   }
-  return out;
+  return gatherValues(bodies, spans, next);
+}
+
+/**
+ * The records of one batch body from cursor.pos to bodyEnd:
+ *   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
+ *   keyLength varint, key | valueLength varint (−1 = null), value | headerCount varint, headers
+ * Those at or after `from` go into spans.
+ */
+function readRecords(buf: Buffer, bodyIndex: number, c: Cursor, bodyEnd: number, count: number, base: number, from: number, spans: ValueSpans): void {
+  for (let i = 0; i < count && c.pos < bodyEnd; i++) {
+    const length = readVarint(buf, c);
+    const recordEnd = c.pos + length;
+    c.pos += 1; // attributes
+    skipVarint(buf, c); // timestampDelta
+    const offset = base + readVarint(buf, c);
+    const keyLength = readVarint(buf, c);
+    c.pos += Math.max(0, keyLength);
+    const valueLength = readVarint(buf, c);
+    if (offset >= from) spans.push(bodyIndex, c.pos, c.pos + Math.max(0, valueLength), offset);
+    c.pos = recordEnd;
+  }
+}
+
+/** Second pass: one buffer holding every value. */
+function gatherValues(bodies: readonly Buffer[], spans: ValueSpans, next: number): DecodedRecords {
+  const { n, body, start, end } = spans;
+  const values = Buffer.allocUnsafe(spans.bytes);
+  const starts = new Int32Array(n + 1);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    starts[i] = w;
+    w += bodies[body[i]].copy(values, w, start[i], end[i]);
+  }
+  starts[n] = w;
+  return { offsets: spans.offsets.slice(0, n), values, starts, next };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a as never);
+  return b;
 }

@@ -1,5 +1,5 @@
 /**
- * The hand-written Kafka wire format (src/adapters/kafka-record-batch.ts), checked without a broker:
+ * The hand-written Kafka wire format (src/adapters/kafka/record-batch.ts, produce.ts), checked without a broker:
  * CRC-32C check values, murmur2 partitions equal to the Java client's (via kafkajs' port of it), and a
  * record batch decoded field by field. test/integration-services/replay.test.ts proves the broker agrees.
  */
@@ -7,13 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
-import {
-  BATCH_HEADER_BYTES,
-  RecordBatchBuilder,
-  crc32c,
-  encodeProduceRequest,
-  partitionOf,
-} from '../../src/adapters/kafka-record-batch.js';
+import { encodeProduceRequest } from '../../../src/adapters/kafka/produce.js';
+import { BATCH_HEADER_BYTES, RecordBatchBuilder, crc32c, partitionOf } from '../../../src/adapters/kafka/record-batch.js';
 
 describe('crc32c', () => {
   it('gives the standard check values (RFC 3720 B.4)', () => {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { isRetriableKafkaError, protocolCode, retriableCode } from '../../src/adapters/kafka-errors.js';
-import { withAdmin } from '../../src/adapters/kafka.js';
-import { resolveConfig } from '../../src/core/config.js';
+import { isRetriableKafkaError, protocolCode, retriableCode } from '../../../src/adapters/kafka/errors.js';
+import { withAdmin } from '../../../src/adapters/kafka/admin.js';
+import { resolveConfig } from '../../../src/core/config.js';
 
 /** What kafkajs throws when listOffsets reaches a broker that is not (yet) the partition's leader. */
 const notLeader = () => Object.assign(new Error('This server is not the leader for that topic-partition'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
@@ -30,6 +30,21 @@ describe('Kafka errors: one table for produce, fetch and admin', () => {
     assert.equal(protocolCode({ type: 'LEADER_NOT_AVAILABLE' }), 5);
     assert.equal(protocolCode(new Error('ECONNREFUSED')), null);
     assert.equal(isRetriableKafkaError({ type: 'TOPIC_AUTHORIZATION_FAILED', code: 29 }), false);
+  });
+
+  it('one table: kafkajs\' own names for a code (GROUP_LOAD_IN_PROGRESS, NOT_COORDINATOR_FOR_GROUP) are the same rows', () => {
+    assert.equal(protocolCode({ type: 'GROUP_LOAD_IN_PROGRESS' }), 14);
+    assert.equal(protocolCode({ type: 'NOT_COORDINATOR_FOR_GROUP' }), 16);
+    assert.equal(protocolCode({ type: 'NOT_LEADER_OR_FOLLOWER' }), 6);
+    for (const c of [72, 80, 83, 88]) assert.equal(retriableCode(c), true, `kafkajs-retriable code ${c}`);
+    assert.equal(retriableCode(84), false, 'ELECTION_NOT_NEEDED: only an explicit election answers it');
+  });
+
+  it('topic creation: an aggregate of leader errors is retriable, one final error among them is not', () => {
+    const leaderErrors = { name: 'KafkaJSAggregateError', errors: [{ type: 'LEADER_NOT_AVAILABLE' }, { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, notLeader()] };
+    assert.equal(isRetriableKafkaError(leaderErrors), true);
+    assert.equal(isRetriableKafkaError({ errors: [{ type: 'LEADER_NOT_AVAILABLE' }, { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29 }] }), false);
+    assert.equal(isRetriableKafkaError({ errors: [{ type: 'LEADER_NOT_AVAILABLE' }, new Error('??')] }), false);
   });
 
   it('withAdmin runs the call again while the answer is retriable, and only then', async () => {

@@ -22,7 +22,7 @@
  * not help: kafkajs serializes idempotent sends per broker, and @platformatic/kafka (seen with 1.35.0)
  * advances its sequence numbers only when a response arrives, so two sends in flight get
  * OUT_OF_ORDER_SEQUENCE_NUMBER.
- * So this module writes the v2 record batches itself (kafka-record-batch.ts: a copy of each key and value
+ * So this module writes the v2 record batches itself (record-batch.ts, sent by produce.ts: a copy of each key and value
  * straight from the input bytes, CRC-32C once per batch) and uses @platformatic/kafka (1.22.0: the last
  * 1.x whose whole dependency tree supports Node 20) for what a client is good at: connections with TLS and
  * SASL, metadata (partition leaders) and InitProducerId.
@@ -43,22 +43,16 @@
  *
  * Memory: one open batch per partition (≤ maxBatchBytes each) plus the request in flight: a few MB.
  */
-import { ConnectionPool, Producer, Writer, createAPI, produceV7, type Broker, type ClusterMetadata, type Connection } from '@platformatic/kafka';
-import type { KafkaSettings } from '../core/config.js';
-import { FindocError } from '../core/errors.js';
-import { brokerAddress, kafkaConnectionOptions, kafkaUnavailable } from './kafka.js';
-import { SETTING_NAMES } from '../core/config.js';
-import { durationWords } from '../core/durations.js';
-import {
-  DEFAULT_MAX_BATCH_BYTES,
-  PRODUCE_API_KEY,
-  PRODUCE_VERSION,
-  RecordBatchBuilder,
-  encodeProduceRequest,
-  partitionOf,
-  type PartitionBatch,
-} from './kafka-record-batch.js';
-import { errorName, retriableCode } from './kafka-errors.js';
+import { Producer, type Broker, type ClusterMetadata } from '@platformatic/kafka';
+import type { KafkaSettings } from '../../core/config.js';
+import { FindocError } from '../../core/errors.js';
+import { SETTING_NAMES } from '../../core/config.js';
+import { durationWords } from '../../core/durations.js';
+import { brokerAddress, kafkaUnavailable } from './admin.js';
+import { CheckedPool, kafkaConnectionOptions, sleep } from './connection.js';
+import { DUPLICATE_SEQUENCE_NUMBER, TOPIC_AUTHORIZATION_FAILED, errorName, retriableCode } from './errors.js';
+import { PRODUCE_API_KEY, PRODUCE_VERSION, producePartitions, type PartitionBatch } from './produce.js';
+import { DEFAULT_MAX_BATCH_BYTES, RecordBatchBuilder, partitionOf } from './record-batch.js';
 
 export interface VisitProducerOptions {
   /** Cap of one partition's record batch (default 1,000,000 bytes, under the broker's max.message.bytes). */
@@ -76,25 +70,9 @@ export interface VisitProducerOptions {
   connectTimeoutMs?: number;
 }
 
-export const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** replay --retry-for's default: how long a broker may be away before replay gives up (exit 75). */
 export const DEFAULT_RETRY_FOR_MS = 120_000;
-const TOPIC_AUTHORIZATION_FAILED = 29;
 const SEQUENCE_WRAP = 2 ** 31;
-
-const produceApi = createAPI(
-  PRODUCE_API_KEY,
-  PRODUCE_VERSION,
-  (payload: Buffer) => Writer.create().append(payload),
-  produceV7.parseResponse,
-  false,
-  false,
-);
-
-interface PartitionResponse {
-  index: number;
-  errorCode: number;
-}
 
 /**
  * An idempotent producer of records given as byte ranges, to one topic. Use:
@@ -116,7 +94,7 @@ export class KafkaVisitProducer {
     private readonly settings: KafkaSettings,
     readonly topic: string,
     private readonly client: Producer,
-    private readonly pool: ConnectionPool,
+    private readonly pool: CheckedPool,
     metadata: ClusterMetadata,
     private readonly producerId: bigint,
     private readonly producerEpoch: number,
@@ -141,10 +119,13 @@ export class KafkaVisitProducer {
     // idempotent stays off on this client: it is only used for metadata and InitProducerId, and with it on
     // @platformatic/kafka retries forever, which would hang on an unreachable broker instead of exit 69.
     const client = new Producer({ clientId: settings.clientId, bootstrapBrokers: settings.brokers, retries: 2, retryDelay: 250, ...connection });
-    const pool = new ConnectionPool(settings.clientId, connection);
+    // Every broker this producer sends to is asked its versions once (ApiVersions): Produce v7 or exit 69.
+    const pool = new CheckedPool(settings, connection, [{ apiKey: PRODUCE_API_KEY, name: 'Produce', version: PRODUCE_VERSION }]);
     try {
       const metadata = await client.metadata({ topics: [topic], forceUpdate: true });
       if (!metadata.topics.get(topic)) throw new FindocError('FINDOC_CONFIG', `Kafka topic ${topic} does not exist`);
+      // Connect to every broker now, so one without Produce v7 is reported before anything is sent.
+      for (const broker of metadata.brokers.values()) await pool.get(broker);
       const { producerId, producerEpoch } = await client.initIdempotentProducer({});
       return new KafkaVisitProducer(settings, topic, client, pool, metadata, producerId, producerEpoch, opts);
     } catch (e) {
@@ -308,32 +289,6 @@ export class KafkaVisitProducer {
   }
 }
 
-/**
- * One Produce request (acks=all) over one connection to the partitions' leader: the Kafka error code of each
- * partition in it (0 = written; DUPLICATE_SEQUENCE_NUMBER = written before).
- */
-export async function producePartitions(
-  connection: Connection,
-  topic: string,
-  group: readonly PartitionBatch[],
-  timeoutMs = 30_000,
-): Promise<Map<number, number>> {
-  const payload = encodeProduceRequest(topic, -1, timeoutMs, group);
-  let response: unknown;
-  try {
-    response = await withTimeout(produceApi.async(connection, payload), timeoutMs + 5000);
-  } catch (e) {
-    // A response with partition errors arrives as a ResponseError carrying the parsed response.
-    response = (e as { response?: unknown }).response;
-    if (!response) throw e;
-  }
-  const codes = new Map<number, number>();
-  for (const t of (response as { responses: { partitionResponses: PartitionResponse[] }[] }).responses) {
-    for (const p of t.partitionResponses) codes.set(p.index, p.errorCode);
-  }
-  return codes;
-}
-
 function refused(topic: string, partition: number, code: number): FindocError {
   if (code === TOPIC_AUTHORIZATION_FAILED) {
     return new FindocError('FINDOC_CONFIG', `Kafka refused writing to topic ${topic}: not authorized (error ${code})`, {
@@ -352,14 +307,3 @@ function backoffMs(attempt: number): number {
   return Math.random() * Math.min(1000, 100 * 2 ** (attempt - 1));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}

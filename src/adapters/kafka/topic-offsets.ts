@@ -1,12 +1,12 @@
 /**
  * A long-lived reader of a topic's offsets, for the dashboard's lag (src/core/lag.ts). One admin
  * connection is kept open between refreshes; after a failure it is dropped and the next call connects a
- * new one, so a broker restart is survived. Uses the client built by ./kafka.ts (the one file that
+ * new one, so a broker restart is survived. Uses the client built by ./admin.ts (the one file that
  * imports kafkajs), with few retries: a refresh must not wait long on a dead broker.
  */
-import type { KafkaSettings } from '../core/config.js';
-import type { TopicOffsets } from '../core/lag.js';
-import { brokerAddress, createKafka } from './kafka.js';
+import type { KafkaSettings } from '../../core/config.js';
+import type { TopicOffsets } from '../../core/lag.js';
+import { brokerAddress, createKafka } from './admin.js';
 
 export interface OffsetReader {
   readonly address: string;

@@ -4,15 +4,19 @@
  *
  * As the robots feature: one PartitionSessions per partition, loaded from Redis together with the
  * partition's offset when this process starts the partition (StreamState.loadPartition), fed every kept
- * visit in offset order while parsing (core/stream-batch.ts), its changes and ended sessions written in
+ * visit in offset order while parsing (src/stream/parse.ts), its changes and ended sessions written in
  * the same Lua call as the counts and the offset. A batch trimmed to its tail (another process applied its
  * head) keeps the first parse's changes and reports only the sessions its tail's records ended, so every
  * session is written once: through kill -9, rebalance and redelivery.
  */
-import type { PartitionState } from '../adapters/stream-state.js';
-import { PartitionSessions } from '../core/live-sessions.js';
+import { loadLua } from '../../adapters/redis.js';
+import { SESSIONS_KEPT, type ApplyPart, type PartitionState } from '../../adapters/stream-state.js';
+import { PartitionSessions } from '../../core/live-sessions.js';
+import type { ParseOptions } from '../../core/stream-delta.js';
+import type { StreamFeature } from './feature.js';
 
-export class LiveSessions {
+export class LiveSessions implements StreamFeature {
+  readonly name = 'sessions';
   private readonly partitions = new Map<string, PartitionSessions>();
 
   constructor(readonly inactivity: number) {}
@@ -31,6 +35,10 @@ export class LiveSessions {
     return p;
   }
 
+  parseOptions(topic: string, partition: number): Partial<ParseOptions> {
+    return { sessions: this.of(topic, partition) };
+  }
+
   /** Drops the partitions this process no longer has. */
   assigned(topic: string, partitions: readonly number[]): void {
     const keep = new Set(partitions.map((p) => `${topic}:${p}`));
@@ -44,3 +52,28 @@ export class LiveSessions {
     return n;
   }
 }
+
+/**
+ * The sessions' part of the one apply write: the open-session hash of each partition (ss:), ended sessions
+ * to the capped stream (se), per-minute aggregates (sm:). Its Lua: sessions.lua.
+ * ARGV: n, n × ("topic:partition", m, m × (field, value)); n, maxlen, n × ended; n, n × (minute, ended,
+ * requests, k, k × (duration, sessions)).
+ */
+export const sessionsWrite: ApplyPart = {
+  name: 'sessions',
+  lua: loadLua(import.meta.url, 'sessions.lua'),
+  args(delta, args) {
+    args.push(delta.sessionStates.length);
+    for (const g of delta.sessionStates) {
+      args.push(g.key, g.fields.length);
+      for (let j = 0; j < g.fields.length; j++) args.push(g.fields[j], g.values[j] ?? '');
+    }
+    args.push(delta.sessionsEnded.length, SESSIONS_KEPT);
+    for (const line of delta.sessionsEnded) args.push(line);
+    args.push(delta.sessionMinutes.length);
+    for (const m of delta.sessionMinutes) {
+      args.push(m.minute, m.ended, m.requests, m.durations.length);
+      for (const [d, n] of m.durations) args.push(d, n);
+    }
+  },
+};

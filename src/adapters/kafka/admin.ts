@@ -1,14 +1,14 @@
 /**
- * Kafka adapter. The only file that imports kafkajs, so the client can be swapped if measurements call
- * for it (see ../shared/notes/local-stack.md). kafkajs 2.2.4 is pure JavaScript; its protocol versions are
+ * Kafka's admin side (topics, offsets, cluster) on kafkajs. The only file that imports kafkajs, so the
+ * client can be swapped if measurements call for it (see ../shared/notes/local-stack.md). kafkajs 2.2.4 is pure JavaScript; its protocol versions are
  * at or above Kafka 4.0's minimums (proved by test/integration-services/kafka.test.ts against a 4.x broker).
  */
 import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import { SETTING_NAMES, type KafkaSettings } from '../core/config.js';
-import { FindocError, serviceUnavailable } from '../core/errors.js';
-import { backoffMs, type RetryPolicy } from '../core/retry.js';
-import { isUnreachable } from '../core/service-errors.js';
-import { isRetriableKafkaError } from './kafka-errors.js';
+import { SETTING_NAMES, type KafkaSettings } from '../../core/config.js';
+import { FindocError, serviceUnavailable } from '../../core/errors.js';
+import { backoffMs, type RetryPolicy } from '../../core/retry.js';
+import { isUnreachable } from '../../core/service-errors.js';
+import { isRetriableKafkaError } from './errors.js';
 
 export interface KafkaClientOptions {
   /** How long to keep trying to connect before reporting the broker unavailable. */
@@ -41,7 +41,7 @@ export function kafkaUnavailable(settings: KafkaSettings, e: unknown): FindocErr
 }
 
 /**
- * Admin calls retried when Kafka answers with a retriable protocol error (kafka-errors.ts): up to 8 attempts,
+ * Admin calls retried when Kafka answers with a retriable protocol error (errors.ts): up to 8 attempts,
  * full jitter up to 200 ms, 400 ms, … 2 s (~8 s in all). Covers the moment a new topic has no leader yet,
  * when listing its offsets says "This server is not the leader for that topic-partition".
  */
@@ -91,18 +91,4 @@ export async function describeCluster(kafka: Kafka, settings: KafkaSettings): Pr
     const c = await admin.describeCluster();
     return { brokers: c.brokers.length, controller: c.controller };
   });
-}
-
-/**
- * Connection options for @platformatic/kafka (the replay producer's and the stream consumer's
- * connections) from the same settings kafkajs gets above, so TLS and SASL are configured once.
- */
-export function kafkaConnectionOptions(settings: KafkaSettings, connectTimeoutMs = 3000) {
-  return {
-    connectTimeout: connectTimeoutMs,
-    tls: settings.ssl ? {} : undefined,
-    sasl: settings.sasl
-      ? { mechanism: settings.sasl.mechanism.toUpperCase() as 'PLAIN', username: settings.sasl.username, password: settings.sasl.password }
-      : undefined,
-  };
 }
