@@ -26,7 +26,7 @@ _findoc_words() {
     '') words='doctor replay stream sessions top robots download generate companies batch bands watch completion help --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     'doctor') words='--json --timeout --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--timeout --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'replay') words='--from --to --topic --partitions --speed --rate --max --loop --keep-time --limit --start-at --strict --retry-for --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--from --to --topic --partitions --speed --rate --limit --start-at --retry-for --config --brokers --redis-url --database-url --s3-endpoint' ;;
-    'stream') words='--topic --group --redis-prefix --retention --filter --exclude-crawlers --robots --robots-mode --from --max-future --partitions --session-timeout --reset --on-lost-state --sessions --until-end --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--topic --group --redis-prefix --retention --filter --robots --robots-mode --from --max-future --partitions --session-timeout --on-lost-state --sessions --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'stream') words='--topic --group --redis-prefix --retention --filter --exclude-crawlers --robots --robots-mode --start-offset --max-future --partitions --session-timeout --reset --on-lost-state --sessions --until-end --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--topic --group --redis-prefix --retention --filter --robots --robots-mode --start-offset --max-future --partitions --session-timeout --on-lost-state --sessions --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'sessions') words='--inactivity --live --follow --redis-prefix --order --insight --out --filter --robots --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--inactivity --redis-prefix --order --out --filter --robots --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'top') words='--window --limit --redis-prefix --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--window --limit --redis-prefix --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'robots') words='--day --limit --redis-prefix --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--day --limit --redis-prefix --config --brokers --redis-url --database-url --s3-endpoint' ;;
@@ -45,7 +45,7 @@ _findoc_words() {
 }
 _findoc_choices() {
   case "$1" in
-    'stream --from') choices='earliest latest' ;;
+    'stream --start-offset') choices='earliest latest' ;;
     'stream --on-lost-state') choices='rebuild fail' ;;
     'sessions --order') choices='expiry first' ;;
     'top --window') choices='10s 1m 5m 1h all' ;;

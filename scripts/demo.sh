@@ -132,7 +132,7 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 say "4/6 stream: $TOPIC → Redis namespace $PREFIX (background; log $LOGS/demo-stream.log)"
-node bin/findoc stream --topic "$TOPIC" --redis-prefix "$PREFIX" "${FILTER[@]}" --reset --from latest >"$LOGS/demo-stream.log" 2>&1 &
+node bin/findoc stream --topic "$TOPIC" --redis-prefix "$PREFIX" "${FILTER[@]}" --reset --start-offset latest >"$LOGS/demo-stream.log" 2>&1 &
 pids+=($!)
 sleep 3
 

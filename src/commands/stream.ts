@@ -8,7 +8,7 @@ import { Progress, formatRate, info, printJson } from '../output.js';
 import { onShutdown } from '../signals.js';
 import { streamOptions } from '../stream/options.js';
 import { runStream, type StreamReport } from '../stream/run.js';
-import { configOf, withExamples } from './context.js';
+import { configOf, deprecated, withExamples } from './context.js';
 
 export function streamCommand() {
   const cmd = new Command('stream')
@@ -21,10 +21,11 @@ export function streamCommand() {
     .option('--exclude-crawlers', 'shorthand for --filter crawlers')
     .option('--robots <rule>', 'robots rule (turns the robots filter on): drt (default), lm, ryans, or minute-requests=N,minute-ciks=N,day-requests=N,day-ciks=N (docs/robots.md)')
     .option('--robots-mode <mode>', 'causal only: the stream cannot know a day\'s robots before the day ends (batch has day mode)')
-    .addOption(new Option('--from <where>', 'where partitions never applied to this namespace start').choices(['earliest', 'latest'] as const).default('earliest' as const))
+    .addOption(new Option('--start-offset <where>', 'where partitions never applied to this namespace start').choices(['earliest', 'latest'] as const))
+    .addOption(new Option('--from <where>', 'deprecated: --start-offset').choices(['earliest', 'latest'] as const).hideHelp())
     .option('--max-future <duration>', 'reject events stamped later than the wall clock plus this', '1h')
     .option('--partitions <n>', 'partitions of the topic when stream creates it', '4')
-    .option('--session-timeout <duration>', 'how soon the group gives a crashed member\'s partitions to the others (Kafka allows 6s and more)', '10s')
+    .option('--session-timeout <duration>', 'how soon the group gives a crashed member\'s partitions to the others (Kafka allows 6s to 30m)', '10s')
     .option('--reset', 'delete this namespace\'s keys first (only those under --redis-prefix), then stream')
     .addOption(new Option('--on-lost-state <what>', 'when Redis lost the namespace\'s state while streaming (restarted empty): rebuild it from the earliest offsets Kafka holds, or fail (exit 75)').choices(['rebuild', 'fail'] as const).default('rebuild' as const))
     .option('--sessions <seconds>', 'also keep visitor sessions live, with this inactivity period (1 to 86400 s; findoc sessions --live reads them)')
@@ -45,7 +46,7 @@ The Redis key layout is in docs/redis.md. Ctrl-C stops cleanly; a second Ctrl-C 
     )
     .action(async (opts, command) => {
       const config = configOf(command);
-      const options = streamOptions(opts);
+      const options = streamOptions({ ...opts, startOffset: opts.startOffset ?? deprecated('--from', '--start-offset', opts.from, 'stream') ?? 'earliest' });
       const redis = await connectRedis(config.redis.url, { persistent: true });
       const shutdown = onShutdown();
       const progress = new Progress(250);

@@ -10,6 +10,9 @@ import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity } from '../core/session
 import { LONGEST_WINDOW_SECONDS } from '../core/windows.js';
 import type { StreamOptions } from './run.js';
 
+/** The session timeouts a Kafka broker accepts by default: group.min.session.timeout.ms … group.max.session.timeout.ms. */
+export const KAFKA_SESSION_TIMEOUT_MS = { min: 6_000, max: 1_800_000 } as const;
+
 /** The flags of `findoc stream` as commander parses them (strings; validated by streamOptions). */
 export interface StreamFlags {
   topic: string;
@@ -20,7 +23,7 @@ export interface StreamFlags {
   excludeCrawlers?: true;
   robots?: string;
   robotsMode?: string;
-  from: 'earliest' | 'latest';
+  startOffset: 'earliest' | 'latest';
   maxFuture: string;
   partitions: string;
   sessionTimeout: string;
@@ -43,9 +46,10 @@ export function streamOptions(opts: StreamFlags): StreamOptions {
     filter: liveFilter(parseFilter(opts.filter, opts.excludeCrawlers === true, { rule: opts.robots, mode: opts.robotsMode })),
     retentionSeconds,
     maxFutureSeconds: parseDuration(opts.maxFuture, { flag: '--max-future', unit: 's', min: 0.001, max: MAX_DURATION_SECONDS }),
-    startAt: opts.from,
+    startAt: opts.startOffset,
     partitions,
-    sessionTimeoutMs: parseDuration(opts.sessionTimeout, { flag: '--session-timeout', unit: 'ms', bare: 's', min: 1, max: 86_400_000, whole: true }),
+    // What a broker accepts with Kafka's defaults (group.min/max.session.timeout.ms), checked before connecting.
+    sessionTimeoutMs: parseDuration(opts.sessionTimeout, { flag: '--session-timeout', unit: 'ms', bare: 's', min: KAFKA_SESSION_TIMEOUT_MS.min, max: KAFKA_SESSION_TIMEOUT_MS.max, whole: true }),
     reset: opts.reset === true,
     onLostState: opts.onLostState,
     untilEnd: opts.untilEnd === true,

@@ -191,3 +191,23 @@ describe('one name per flag: the renamed spellings still work, with a deprecatio
     assert.doesNotMatch(bands.stdout, /--from|--to\b/);
   });
 });
+
+describe('a value outside what a service accepts is a usage error, before connecting', () => {
+  it('stream --session-timeout 1s or 2h: exit 64 naming the range Kafka accepts (not "Kafka unavailable")', async () => {
+    for (const value of ['1s', '2h']) {
+      // Unreachable services: the answer must come before any connection is tried.
+      const r = await runCli(['--brokers', '127.0.0.1:1', '--redis-url', 'redis://127.0.0.1:1', 'stream', '--session-timeout', value]);
+      assert.equal(r.code, 64, `${value}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`--session-timeout must be between 6s and 30m, got "${value}"`));
+      assert.doesNotMatch(r.stderr, /unavailable|stack:up/);
+    }
+  });
+
+  it('stream --from is --start-offset now (--from is a date everywhere): the old spelling works, with a deprecation line', async () => {
+    const r = await runCli(['--brokers', '127.0.0.1:1', '--redis-url', 'redis://127.0.0.1:1', 'stream', '--from', 'latest', '--session-timeout', '1s']);
+    assert.match(r.stderr, /findoc stream: --from is deprecated here, use --start-offset/);
+    const help = await runCli(['stream', '--help']);
+    assert.match(help.stdout, /--start-offset <where>/);
+    assert.doesNotMatch(help.stdout, /--from/);
+  });
+});

@@ -92,7 +92,7 @@ describe('S3 killed under replay, generate and batch (own S3Proxy)', () => {
 
       const prefix = `${uniqueName('it-faults-s3')}:`;
       prefixes.push(prefix);
-      const s = await runCli(['stream', '--topic', topic, '--group', `${prefix}g`, '--redis-prefix', prefix, '--from', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
+      const s = await runCli(['stream', '--topic', topic, '--group', `${prefix}g`, '--redis-prefix', prefix, '--start-offset', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
       assert.equal(s.code, 0, s.stderr);
       const live = await new StreamState(redis, prefix).readVisitsPerSecond(DAY_START, DAY_START + 86_399);
       assert.deepEqual(Int32Array.from(live.counts), expected.counts, 'per-second counts = independent count');

@@ -73,7 +73,7 @@ describe('stream: bad records from another client never fail a run or stall a pa
     for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, messages: messages.slice(i, i + 500) });
     await producer.disconnect();
 
-    const r = await runCli(['stream', '--topic', topic, '--group', `${prefix}g`, '--redis-prefix', prefix, '--from', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
+    const r = await runCli(['stream', '--topic', topic, '--group', `${prefix}g`, '--redis-prefix', prefix, '--start-offset', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { records: number; visits: number; rejected: { total: number; byReason: Record<string, number>; samples?: { text: string }[] } };
     assert.equal(report.records, messages.length, 'every record read');
@@ -128,7 +128,7 @@ describe('stream: bad records from another client never fail a run or stall a pa
       t.diagnostic(`replay: ${s.visitsSent} sent, ${s.rejected} rejected ${JSON.stringify(s.rejects.byReason)}`);
 
       const own_prefix = `${prefix}replay:`;
-      const r = await runCli(['stream', '--topic', own, '--group', `${own_prefix}g`, '--redis-prefix', own_prefix, '--from', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
+      const r = await runCli(['stream', '--topic', own, '--group', `${own_prefix}g`, '--redis-prefix', own_prefix, '--start-offset', 'earliest', '--until-end', '--json'], {}, { timeoutMs: 120_000 });
       assert.equal(r.code, 0, r.stderr);
       const report = JSON.parse(r.stdout) as { visits: number; rejected: { total: number } };
       assert.deepEqual([report.visits, report.rejected.total], [rows.length, 0], 'replay sends only valid visits');
