@@ -6,6 +6,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { failureOf, progressLine, run, summaryLines, type BatchProgress, type BatchReport } from '../batch/run.js';
 import { defaultWorkers } from '../batch/worker-pool.js';
 import { parseDayList } from '../core/day-sets.js';
+import { fileDates } from '../core/date-range.js';
 import { usageError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { parseInteger as integer } from '../core/integers.js';
@@ -18,6 +19,7 @@ export function batchCommand() {
   const cmd = new Command('batch')
     .description('store per-second visit counts of historical days in PostgreSQL and compute percentile bands over a day set')
     .argument('<inputs...>', 'log files, directories, s3://bucket/key or s3://bucket/prefix/ (.csv, .csv.gz, .zip; one file per day)')
+    .option('--date <YYYY-MM-DD>', 'only the file of this day (by the date in its name)')
     .option('--from <YYYY-MM-DD>', 'first day to process (by the date in the file name)')
     .option('--to <YYYY-MM-DD>', 'last day to process, inclusive')
     .option('--set <name>', 'day set to add the days to and compute the bands of', 'default')
@@ -61,7 +63,8 @@ for another reason (retry); 69 PostgreSQL or S3 unreachable; 130 interrupted.`,
       if (opts.set === false && (minVisits !== undefined || exclude !== undefined)) {
         throw usageError('--min-visits and --exclude-days describe a set: drop --no-set');
       }
-      const [from, to, raw, force, strict] = [opts.from, opts.to, opts.raw === true, opts.force === true, opts.strict === true];
+      const { from, to } = fileDates(opts);
+      const [raw, force, strict] = [opts.raw === true, opts.force === true, opts.strict === true];
       const set = opts.set === false ? null : { name: opts.set, minVisits, exclude };
       const [leaseMs, retryForMs] = [Math.round(leaseSeconds * 1000), Math.round(retryForSeconds * 1000)];
       const options = { inputs, from, to, filter, set, raw, force, workers, leaseMs, retryForMs, strict, maxSamples: 10 };

@@ -4,6 +4,7 @@
  * Flags → ReplayOptions → run → report.
  */
 import { Command, Option } from '@commander-js/extra-typings';
+import { fileDates } from '../core/date-range.js';
 import { MAX_DURATION_SECONDS, parseDuration } from '../core/durations.js';
 import { usageError } from '../core/errors.js';
 import { MAX_PARTITIONS, parseInteger } from '../core/integers.js';
@@ -19,6 +20,7 @@ export function replayCommand() {
   const cmd = new Command('replay')
     .description('send historical EDGAR log rows to Kafka, one record per visit, re-stamped to "now", in real time or faster')
     .argument('<inputs...>', 'log files or folders, s3://bucket/key or s3://bucket/prefix/ (.csv, .csv.gz, .zip)')
+    .option('--date <YYYY-MM-DD>', 'only the file of this day (by the date in its name)')
     .option('--from <YYYY-MM-DD>', 'first day to replay (file date in the name)')
     .option('--to <YYYY-MM-DD>', 'last day to replay, inclusive')
     .option('--topic <name>', 'Kafka topic (created when absent)', DEFAULT_TOPIC)
@@ -63,8 +65,7 @@ with the same idempotent sequence numbers, and the topic holds every visit exact
         keepTime: opts.keepTime === true,
         limit: opts.limit === undefined ? undefined : parseInteger('--limit', opts.limit, 1, Number.MAX_SAFE_INTEGER),
         startAt: opts.startAt === undefined ? undefined : parseTimeOfDay(opts.startAt, '--start-at'),
-        from: opts.from,
-        to: opts.to,
+        ...fileDates(opts),
         strict: opts.strict === true,
         retryForMs: parseDuration(opts.retryFor, { flag: '--retry-for', unit: 'ms', bare: 's', min: 0, max: MAX_DURATION_SECONDS * 1000 }),
       };

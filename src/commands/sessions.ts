@@ -8,6 +8,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { connectRedis } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
 import { FindocError, interrupted, usageError } from '../core/errors.js';
+import { fileDates } from '../core/date-range.js';
 import { parseFilter } from '../core/filter.js';
 import { MAX_INACTIVITY, MIN_INACTIVITY, parseInactivity } from '../core/sessions.js';
 import { info } from '../output.js';
@@ -20,6 +21,9 @@ export function sessionsCommand() {
   const cmd = new Command('sessions')
     .description('visitor sessions (no gap over --inactivity seconds) from log files, as the edgar-analytics challenge defines them')
     .argument('[inputs...]', 'log files, folders or s3:// URLs (.csv, .csv.gz, .zip); several days are read in date order')
+    .option('--date <YYYY-MM-DD>', 'only the file of this day (by the date in its name)')
+    .option('--from <YYYY-MM-DD>', 'first day to read (by the date in the file name)')
+    .option('--to <YYYY-MM-DD>', 'last day to read, inclusive')
     .option('--inactivity <seconds>', `inactivity period, an integer from ${MIN_INACTIVITY} to ${MAX_INACTIVITY} (required with inputs)`)
     .option('--live', 'the sessions findoc stream --sessions keeps in Redis: the ended ones, then the open ones as if the input ended now')
     .option('--follow', 'with --live: after the ended sessions, print each session as it ends, until Ctrl-C')
@@ -65,7 +69,7 @@ export function sessionsCommand() {
       let report;
       try {
         report = await run(
-          { inputs, inactivity, order: opts.order, insight: opts.insight === true, json: opts.json === true, filter },
+          { inputs, ...fileDates(opts), inactivity, order: opts.order, insight: opts.insight === true, json: opts.json === true, filter },
           { out, signal: shutdown.signal },
         );
         if (partial) {

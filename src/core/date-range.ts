@@ -31,6 +31,17 @@ export function requestedDays(flags: { date?: string; from?: string; to?: string
   return dayRange(parseDay(flags.from, '--from'), parseDay(flags.to, '--to'));
 }
 
+/**
+ * The file-date filter of a command that reads log files (replay, batch, sessions): `--date D` is
+ * `--from D --to D`; no flag keeps every file. The dates are checked where the files are selected
+ * (core/log-sources.ts).
+ */
+export function fileDates(flags: { date?: string; from?: string; to?: string }): { from?: string; to?: string } {
+  if (flags.date === undefined) return { from: flags.from, to: flags.to };
+  if (flags.from !== undefined || flags.to !== undefined) throw usageError('use either --date or --from/--to, not both');
+  return { from: parseDay(flags.date, '--date'), to: flags.date };
+}
+
 /** Every day from `from` to `to` inclusive (both valid YYYY-MM-DD). */
 export function dayRange(from: string, to: string): string[] {
   const start = dayStart(from) * 1000;

@@ -20,6 +20,9 @@ export interface SessionsOptions {
   json: boolean;
   /** Default mode only: sessions of the visits the filter keeps (robots: causal, as the stream). */
   filter?: VisitFilter;
+  /** Only the files dated in this range (by the date in the name), inclusive. */
+  from?: string;
+  to?: string;
 }
 
 export interface SessionsDeps {
@@ -93,6 +96,8 @@ export async function run(options: SessionsOptions, deps: SessionsDeps): Promise
 async function readDefault(options: SessionsOptions, deps: SessionsDeps, sz: Sessionizer, sink: LineSink, report: SessionsReport): Promise<void> {
   const visits = readVisits(options.inputs, {
     store: deps.store,
+    from: options.from,
+    to: options.to,
     onFileEnd: (r) => {
       if (r.bytes === 0) throw badInput(`${r.source.name}: the file is empty (0 bytes), not a log`, 'check the download');
     },
@@ -124,7 +129,7 @@ async function readDefault(options: SessionsOptions, deps: SessionsDeps, sz: Ses
 }
 
 async function readInsight(options: SessionsOptions, deps: SessionsDeps, sz: Sessionizer, sink: LineSink, report: SessionsReport): Promise<void> {
-  const sources = await resolveSources(options.inputs, {});
+  const sources = await resolveSources(options.inputs, { from: options.from, to: options.to, store: deps.store });
   for (const source of sources) {
     report.files++;
     const reader = new InsightRows(sz, options.json, report);

@@ -211,3 +211,27 @@ describe('a value outside what a service accepts is a usage error, before connec
     assert.doesNotMatch(help.stdout, /--from/);
   });
 });
+
+describe('a date flag is a date in every command that reads days', () => {
+  it('--date D reads the file of day D in replay, batch and sessions, as in download and generate', async () => {
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const real = new URL('../../../shared/data/edgar-samples/real/', import.meta.url).pathname;
+    const data = mkdtempSync(join(tmpdir(), 'findoc-newcomer-days-'));
+    copyFileSync(join(real, 'log20170628-70rows.csv'), join(data, 'log20170628.csv'));
+    copyFileSync(join(real, 'log20170611-first32rows.csv'), join(data, 'log20170611.csv'));
+    // sessions: 32 rows of 2017-06-11 only (the file's data rows, counted here).
+    const s = await runCli(['sessions', data, '--date', '2017-06-11', '--inactivity', '30']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /from 32 rows in 1 file\(s\)/);
+    for (const cmd of [['replay', data, '--topic', 'newcomer.dates'], ['batch', data], ['sessions', data, '--inactivity', '30']]) {
+      const both = await runCli([...cmd, '--date', '2017-06-11', '--from', '2017-06-01']);
+      assert.equal(both.code, 64, `${cmd[0]}: ${both.stderr}`);
+      assert.match(both.stderr, /use either --date or --from\/--to, not both/);
+      const bad = await runCli([...cmd, '--date', '2017-6-11']);
+      assert.equal(bad.code, 64, `${cmd[0]}: ${bad.stderr}`);
+      assert.match(bad.stderr, /--date 2017-6-11 is not a date/);
+    }
+  });
+});
