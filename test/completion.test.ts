@@ -51,7 +51,7 @@ describe('shell completions', () => {
     let checked = 0;
     for (const path of commandPaths(tree)) {
       const cmd = path.reduce((c: Command, name) => c.commands.find((x) => x.name() === name)!, tree);
-      for (const o of cmd.options.filter((x) => x.argChoices && x.long)) {
+      for (const o of cmd.options.filter((x) => x.argChoices && x.long && !x.hidden)) {
         const line = ['findoc', ...path, o.long!].join(' ');
         assert.deepEqual(bashComplete(bashScript, `${line} ''`).sort(), [...o.argChoices!].sort(), `bash: ${line}`);
         assert.deepEqual(fishComplete(fishScript, `${line} `).sort(), [...o.argChoices!].sort(), `fish: ${line}`);
