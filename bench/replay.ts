@@ -21,7 +21,7 @@
  *                     the same RecordSink interface: kafkajs 2.2.4 (the design card's client; idempotent,
  *                     10,000 messages per send) and @platformatic/kafka's Producer.send (idempotent, 10,000 per
  *                     send). On the first --alt-rows rows (default 300,000): they are slow. The figures in
- *                     src/adapters/kafka-producer.ts come from here.
+ *                     src/adapters/kafka/producer.ts come from here.
  *
  * Machines are shared and noisy: compare ratios within one run, not absolute values across runs.
  */

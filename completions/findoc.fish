@@ -104,7 +104,7 @@ complete -c findoc -n '__fish_seen_subcommand_from top' -l redis-url -r -F -d 'R
 complete -c findoc -n '__fish_seen_subcommand_from top' -l database-url -r -F -d 'PostgreSQL URL (env DATABASE_URL or PG*; default postgres://127.0.0.1:5432/findoc)'
 complete -c findoc -n '__fish_seen_subcommand_from top' -l s3-endpoint -r -F -d 'S3 endpoint (env AWS_ENDPOINT_URL_S3; default http://127.0.0.1:9000, the local stack)'
 complete -c findoc -n '__fish_seen_subcommand_from top' -l help -s h -d 'display help'
-complete -c findoc -n '__fish_seen_subcommand_from robots' -l day -r -F -d 'YYYY-MM-DD (UTC; default: the day of the latest event applied)'
+complete -c findoc -n '__fish_seen_subcommand_from robots' -l date -r -F -d 'the day (UTC; default: the day of the latest event applied)'
 complete -c findoc -n '__fish_seen_subcommand_from robots' -l limit -r -F -d 'how many IPs, most robot visits first'
 complete -c findoc -n '__fish_seen_subcommand_from robots' -l redis-prefix -r -F -d 'namespace of the stream'\''s Redis keys (as given to findoc stream)'
 complete -c findoc -n '__fish_seen_subcommand_from robots' -l json -d 'print {"prefix","filter","day","ips","robotIps","robotVisits","robots":[{"ip","visits","firstRobotAt","limit"}]}'

@@ -47,7 +47,7 @@ Days are replayed in date order, rows in file order.
 Rejected rows are never sent; they are counted and reported. Ctrl-C stops cleanly: what was accepted is
 flushed and the summary says how many visits reached the topic. See docs/pipeline.md, "Replay".
 
-Exit codes: 0 done (or stopped by Ctrl-C / --limit); 64 bad flags; 65 a rejected row with --strict, or an
+Exit codes: 0 done (or stopped at --limit); 130 stopped by Ctrl-C, after the summary; 64 bad flags; 65 a rejected row with --strict, or an
 unreadable file; 69 Kafka (or S3) unreachable at start; 75 Kafka went away for longer than --retry-for
 (the message says how many visits were acknowledged: those are in the topic, each once).
 A broker that restarts within --retry-for costs nothing: replay waits, resends the unacknowledged batches

@@ -2,18 +2,19 @@
  * findoc robots: the robot IPs of a day, from the live state `findoc stream --filter robots` keeps in Redis
  * (docs/robots.md, docs/redis.md; the query: src/query/robots.ts).
  */
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { parseDay } from '../core/date-range.js';
 import { parseInteger } from '../core/integers.js';
 import { isoSecond } from '../core/windows.js';
 import { run } from '../query/robots.js';
 import { info, printJson, printTable } from '../output.js';
-import { configOf, withExamples } from './context.js';
+import { configOf, deprecated, withExamples } from './context.js';
 
 export function robotsCommand() {
   const cmd = new Command('robots')
     .description('the robot IPs of a day, from the live robots state of findoc stream --filter robots')
-    .option('--day <date>', 'YYYY-MM-DD (UTC; default: the day of the latest event applied)')
+    .option('--date <YYYY-MM-DD>', 'the day (UTC; default: the day of the latest event applied)')
+    .addOption(new Option('--day <date>', 'deprecated: --date').hideHelp())
     .option('--limit <n>', 'how many IPs, most robot visits first', '20')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--json', 'print {"prefix","filter","day","ips","robotIps","robotVisits","robots":[{"ip","visits","firstRobotAt","limit"}]}')
@@ -27,7 +28,8 @@ is the one it crossed. Days are kept while the stream's latest event is within t
     .action(async (opts, command) => {
       const config = configOf(command);
       const limit = parseInteger('--limit', opts.limit, 1, 1_000_000);
-      const asked = opts.day === undefined ? null : parseDay(opts.day, '--day');
+      const date = opts.date ?? deprecated('--day', '--date', opts.day, 'robots');
+      const asked = date === undefined ? null : parseDay(date, '--date');
       const prefix = opts.redisPrefix;
       const r = await run({ day: asked, limit, redisPrefix: prefix, keptDaysWhenEmpty: opts.json !== true }, { config, warn: info });
       if (r.filter === null) {
@@ -49,5 +51,5 @@ is the one it crossed. Days are kept while the stream's latest event is within t
       printTable(['#', 'ip', 'robot visits', 'first robot second (UTC)', 'limit crossed'], shown.map((x, i) => [i + 1, x.ip, x.visits, isoSecond(x.firstRobotSecond), x.limit]));
       if (robots.length > shown.length) process.stdout.write(`… and ${robots.length - shown.length} more (--limit)\n`);
     });
-  return withExamples(cmd, ['findoc robots --redis-prefix humans:', 'findoc robots --day 2003-03-01 --limit 50', 'findoc robots --json | jq \'.robots[] | select(.limit == "day-requests")\'']);
+  return withExamples(cmd, ['findoc robots --redis-prefix humans:', 'findoc robots --date 2003-03-01 --limit 50', 'findoc robots --json | jq \'.robots[] | select(.limit == "day-requests")\'']);
 }

@@ -1,7 +1,7 @@
 /**
  * Replay (DESIGN §3.2): historical EDGAR logs into Kafka, paced. This file is the loop — read visits in
  * event-time order, skip (--start-at), schedule (pacing.ts), re-stamp, hand each record to a sink, stop at
- * the end, at --limit or on a signal — and the record format. The sink (adapters/kafka-producer.ts)
+ * the end, at --limit or on a signal — and the record format. The sink (adapters/kafka/producer.ts)
  * does the Kafka side; run.ts opens and closes the services; the command (commands/replay.ts) only
  * turns flags into options and prints.
  *
@@ -25,7 +25,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { RejectLog } from '../core/rejects.js';
 import { EDGAR_COLUMNS, formatDay, formatTime, type ColumnLayout, type VisitBatch } from '../core/visit.js';
 
-/** Where records go: implemented by adapters/kafka-producer.ts (KafkaVisitProducer). */
+/** Where records go: implemented by adapters/kafka/producer.ts (KafkaVisitProducer). */
 export interface RecordSink {
   /**
    * Queues one record (key = key[ks, ke), value = value[vs, ve), copied). false: full, nothing queued —

@@ -153,7 +153,7 @@ describe('live robots = batch robots on the real 2003-03-01, through kill -9', (
       assert.deepEqual([shares.filter, shares.visits, shares.robots], [`robots(${preset})`, ref.visits - ref.robotVisits, ref.robotVisits]);
       assert.ok(Math.abs(shares.robotShare - ref.robotVisits / ref.visits) < 1e-12, 'top --json robot share');
 
-      const listed = await runCli(['robots', '--redis-prefix', prefix, '--day', DAY, '--limit', '100000', '--json']);
+      const listed = await runCli(['robots', '--redis-prefix', prefix, '--date', DAY, '--limit', '100000', '--json']);
       assert.equal(listed.code, 0, listed.stderr);
       const robots = JSON.parse(listed.stdout) as { robots: { ip: string; visits: number; firstRobotAt: string; limit: string }[] };
       assert.equal(robots.robots.length, ref.robotIps);
