@@ -65,6 +65,13 @@ describe('every example in every --help parses as the command tree says', () => 
     }
   });
 
+  it('the sets the examples read are sets the batch examples make (names match, case included)', () => {
+    const made = new Set(examples.filter((e) => /^findoc batch\b/.test(e.line)).flatMap((e) => [...e.line.matchAll(/--set (\S+)/g)].map((m) => m[1])));
+    for (const e of examples.filter((x) => /^findoc (watch|bands|alerts|attention)\b/.test(x.line))) {
+      for (const m of e.line.matchAll(/--set (\S+)/g)) assert.ok(made.has(m[1]), `${e.line}: no batch example makes set ${m[1]} (made: ${[...made].join(', ')})`);
+    }
+  });
+
   for (const { where, line } of examples) {
     it(`${where}: ${line}`, async () => {
       const tree = buildProgram() as unknown as Command;

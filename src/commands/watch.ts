@@ -58,7 +58,7 @@ the status line while the dashboard keeps running; it recovers when they return.
     });
   return withExamples(cmd, [
     'findoc watch',
-    'findoc watch --set 2017-H1-humans --span 15m --window 1m',
+    'findoc watch --set 2017-h1-humans --span 15m --window 1m',
     'findoc watch --redis-prefix demo: --refresh 2s',
     'NO_COLOR=1 findoc watch',
   ]);
