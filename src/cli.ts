@@ -17,6 +17,7 @@ import { sessionsCommand } from './commands/sessions.js';
 import { robotsCommand } from './commands/robots.js';
 import { topCommand } from './commands/top.js';
 import { watchCommand } from './commands/watch.js';
+import { addressFileOf } from './commands/context.js';
 import { ERROR_CODES, EXIT_CODE_MEANINGS, OUTCOME_CODES, isFindocError } from './core/errors.js';
 import { redactText } from './core/redact.js';
 import { helpAt, helpConfiguration, helpWidth, wrapHelp } from './help.js';
@@ -131,6 +132,8 @@ function report(e: unknown): number {
   if (isFindocError(e)) {
     process.stderr.write(`${paint('findoc:', 'red', process.stderr)} ${redactText(e.message)}\n`);
     if (e.details.hint) process.stderr.write(`  hint: ${redactText(e.details.hint)}\n`);
+    const file = addressFileOf(e.details.service);
+    if (file) process.stderr.write(`  the ${e.details.service} address comes from the config file ${file}\n`);
     return e.exitCode;
   }
   process.stderr.write(`findoc: internal error: ${redactText(String((e as Error)?.stack ?? e))}\n`);

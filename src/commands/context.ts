@@ -6,7 +6,16 @@ import { resolveConfig, type Config, type GlobalFlags } from '../core/config.js'
 
 /** Resolves defaults < config file < environment < the global flags of the command's program. */
 export function configOf(command: { optsWithGlobals(): object }): Config {
-  return resolveConfig(command.optsWithGlobals() as GlobalFlags, process.env);
+  resolved = resolveConfig(command.optsWithGlobals() as GlobalFlags, process.env);
+  return resolved;
+}
+
+let resolved: Config | null = null;
+
+/** The config file an error's service address came from, if it did (the CLI names it in the hint). */
+export function addressFileOf(service: string | undefined): string | null {
+  if (!resolved?.configFile || service === undefined) return null;
+  return resolved.fromFile.includes(service as Config['fromFile'][number]) ? resolved.configFile : null;
 }
 
 /** Adds a help section with examples to a command, printed after the options. */

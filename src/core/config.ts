@@ -53,7 +53,11 @@ export interface Config {
   colour: boolean;
   /** Where the settings came from, for doctor and error messages. */
   configFile?: string;
+  /** The services whose address came from the config file (an error about them names the file). */
+  fromFile: ServiceName[];
 }
+
+export type ServiceName = 'Kafka' | 'Redis' | 'PostgreSQL' | 'S3';
 
 /** The setting a user changes for each service, quoted by errors and doctor. */
 export const SETTING_NAMES = {
@@ -232,8 +236,15 @@ export function resolveConfig(flags: GlobalFlags = {}, env: Env = process.env): 
   const endpoint = flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? file.s3?.endpoint ?? LOCAL_S3.endpoint;
   const isLocal = endpoint === LOCAL_S3.endpoint;
 
+  const fromFile: ServiceName[] = [];
+  if (!flags.brokers && !env.KAFKA_BROKERS && fileBrokers !== undefined) fromFile.push('Kafka');
+  if (!flags.redisUrl && !env.REDIS_URL && file.redis?.url) fromFile.push('Redis');
+  if (!flags.databaseUrl && !env.DATABASE_URL && !postgresFromPgEnv(env) && file.postgres?.url) fromFile.push('PostgreSQL');
+  if (!flags.s3Endpoint && !env.AWS_ENDPOINT_URL_S3 && !env.AWS_ENDPOINT_URL && file.s3?.endpoint) fromFile.push('S3');
+
   const config: Config = {
     configFile: path,
+    fromFile,
     kafka: {
       brokers,
       clientId: env.KAFKA_CLIENT_ID ?? file.kafka?.clientId ?? 'findoc',

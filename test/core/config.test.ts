@@ -103,6 +103,14 @@ describe('resolveConfig precedence: defaults < file < env < flags', () => {
     assert.equal(resolveConfig({ config: full }, noFile).redis.url, 'redis://h:6379');
   });
 
+  it('says which service addresses came from the config file (the CLI names the file in their errors)', () => {
+    const path = configFile(JSON.stringify({ kafka: { brokers: ['f:9092'] }, redis: { url: 'redis://f:1' }, postgres: { url: 'postgres://f/db' }, s3: { endpoint: 'http://f:9000' } }));
+    assert.deepEqual(resolveConfig({ config: path }, noFile).fromFile, ['Kafka', 'Redis', 'PostgreSQL', 'S3']);
+    // An address from the environment or a flag is not the file's.
+    assert.deepEqual(resolveConfig({ config: path, redisUrl: 'redis://flag:2' }, { ...noFile, KAFKA_BROKERS: 'e:9092', DATABASE_URL: 'postgres://e/db' }).fromFile, ['S3']);
+    assert.deepEqual(resolveConfig({}, noFile).fromFile, []);
+  });
+
   it('rejects an unknown S3 checksum mode with exit 78', () => {
     assert.throws(
       () => resolveConfig({}, { ...noFile, FINDOC_S3_CHECKSUMS: 'sometimes' }),

@@ -235,3 +235,17 @@ describe('a date flag is a date in every command that reads days', () => {
     }
   });
 });
+
+describe('an address from the config file', () => {
+  it('a service down at an address the config file gave: the hint names the file', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'findoc-newcomer-cfg-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ redis: { url: 'redis://127.0.0.1:1' } }));
+    const r = await runCli(['--config', file, 'top']);
+    assert.equal(r.code, 69, r.stderr);
+    assert.match(r.stderr, /Redis at 127\.0\.0\.1:1 is unavailable/);
+    assert.ok(r.stderr.includes(`the Redis address comes from the config file ${file}`), r.stderr);
+  });
+});
