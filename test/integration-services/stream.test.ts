@@ -249,7 +249,7 @@ describe('findoc stream against Kafka and Redis', () => {
         visits: 7,
         robots: 0,
         robotShare: null,
-        entries: [{ cik: 222, name: null, visits: 2 }, { cik: 333, name: null, visits: 2 }],
+        entries: [{ cik: 222, name: null, ticker: null, visits: 2 }, { cik: 333, name: null, ticker: null, visits: 2 }],
       });
       assert.deepEqual((await top('1m')).entries, [[111, 3], [222, 2], [333, 2]]);
       await send([[T0 + 60, 444]]);
