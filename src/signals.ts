@@ -9,6 +9,8 @@
  * commit and close, print their summary, and the CLI exits 130 (128 + SIGINT, as shells expect). A second
  * one exits at once with 130.
  */
+import { ERROR_CODES } from './core/errors.js';
+
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 let received: NodeJS.Signals | null = null;
@@ -32,7 +34,7 @@ export function onShutdown(onFirst?: (signal: NodeJS.Signals) => void): Shutdown
   const handler = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`\nsecond ${sig}: exiting now\n`);
-      process.exit(130);
+      process.exit(ERROR_CODES.FINDOC_INTERRUPTED);
     }
     process.stderr.write(`\n${sig}: finishing cleanly (press Ctrl-C again to exit at once)\n`);
     received ??= sig;
