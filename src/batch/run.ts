@@ -278,6 +278,7 @@ export async function runBatch(opts: BatchOptions, deps: BatchDeps): Promise<Bat
       clearInterval(heartbeat);
       const committed = await completeDay(pool, claim, {
         counts: result.counts,
+        ciks: result.ciks,
         summary: result.summary,
         parse: { validRows: result.parse.validRows, rejected: result.parse.rejected, lines: result.parse.lines, bytes: result.parse.bytes },
         rejects: result.rejects,
