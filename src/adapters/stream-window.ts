@@ -1,13 +1,14 @@
 /**
  * Every CIK's visits over a sliding window of the live state (docs/redis.md, "Reading"), for
- * `findoc alerts`: the same exact read as `findoc top` (the CIK lists `sec:<s>` of the window's seconds,
- * counted per CIK), through StreamState's public window reads, for any window up to the hour the CIK lists
- * are kept. A window that is not one of top's (10 min) is read as consecutive top windows with explicit
- * ends, so every part ends where the first read found the stream: the parts cover exactly the window.
+ * `findoc alerts` and `findoc attention`: the same exact read as `findoc top` — one call of the window
+ * script (stream-state-top.lua, its KEYS/ARGV contract in its header) returning the CIK lists `sec:<s>` of
+ * the window's seconds, counted here per CIK — for any window up to the hour the CIK lists are kept
+ * (10 min included, which is not one of top's windows). Nothing is sorted: the caller keeps the few CIKs
+ * that pass its thresholds.
  */
+import { CikTally } from '../core/cik-tally.js';
 import type { StreamState } from './stream-state.js';
-import type { SlidingWindowName } from '../core/windows.js';
-import { SLIDING_WINDOW_SECONDS } from '../core/windows.js';
+import { CIK_HORIZON_SECONDS } from './stream-state.js';
 
 export interface WindowCounts {
   /** The stream's latest event second, null before its first write. */
@@ -23,43 +24,35 @@ export interface WindowCounts {
    * Expected visits are computed over covered … last.
    */
   covered: number | null;
-  visits: Map<number, number>;
+  /** Visits per CIK (get gives 0 for a CIK without visits). */
+  visits: CikTally;
 }
 
-/** Parts of a window, longest first: 600 s → 5m + 5m. */
-function parts(seconds: number): SlidingWindowName[] {
-  const sizes = (Object.entries(SLIDING_WINDOW_SECONDS) as [SlidingWindowName, number][]).sort((a, b) => b[1] - a[1]);
-  const out: SlidingWindowName[] = [];
-  let left = seconds;
-  for (const [name, w] of sizes) {
-    while (left >= w) {
-      out.push(name);
-      left -= w;
-    }
-  }
-  if (left !== 0) throw new RangeError(`a window of ${seconds} s is not made of top windows`);
-  return out;
-}
+/** The window script, defined on the connection by StreamState's constructor (EVALSHA, EVAL fallback). */
+type WindowScript = (args: (string | number)[]) => Promise<[number | Buffer, number | Buffer, number | Buffer, (Buffer | null)[]] | []>;
 
 /** Every CIK's visits in the `seconds` seconds ending at the stream's latest second (or at `end`). */
 export async function readWindowCounts(state: StreamState, seconds: number, options: { end?: number } = {}): Promise<WindowCounts> {
-  const [head, ...rest] = parts(seconds);
-  const everything = Number.MAX_SAFE_INTEGER;
-  const first = await state.readTop(head, everything, options);
-  if (first.asOf === null || first.end === null) return { asOf: null, first: null, last: null, complete: true, covered: null, visits: new Map() };
-  const visits = new Map<number, number>();
-  for (const e of first.entries) visits.set(e.cik, e.visits);
-  let complete = first.complete;
-  let end = first.end - SLIDING_WINDOW_SECONDS[head];
-  for (const w of rest) {
-    const r = await state.readTop(w, everything, { end });
-    complete &&= r.complete;
-    for (const e of r.entries) visits.set(e.cik, (visits.get(e.cik) ?? 0) + e.visits);
-    end -= SLIDING_WINDOW_SECONDS[w];
+  if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= CIK_HORIZON_SECONDS)) throw new RangeError(`window of ${seconds} s: 1 … ${CIK_HORIZON_SECONDS}`);
+  const k = state.keys;
+  const script = (state.redis as unknown as { findocStreamTopBuffer: WindowScript }).findocStreamTopBuffer.bind(state.redis);
+  // The same four keys and arguments top's window read sends (stream-state-top.lua: base, width, limit, end, "top").
+  const reply = await script([k.totals, k.secIndex, k.allTime, k.allCounts, k.base, seconds, 0, options.end ?? '', 'top']);
+  if (reply.length === 0) return { asOf: null, first: null, last: null, complete: true, covered: null, visits: new CikTally() };
+  const latest = Number(reply[0]);
+  const last = Number(reply[1]);
+  const first = last - seconds + 1;
+  const visits = new CikTally(16);
+  for (const list of reply[3]) {
+    if (!list) continue;
+    // 5 bytes a visit, big-endian (the apply script's packing: docs/redis.md "Keys").
+    for (let p = 0; p + 5 <= list.length; p += 5) {
+      const cik = list[p] * 0x1_0000_0000 + list.readUInt32BE(p + 1);
+      visits.add(cik);
+    }
   }
-  const start = first.end - seconds + 1;
-  // The oldest second with a CIK list (idx:sec, docs/redis.md "Keys"): where the stream's counts begin.
-  const oldest = await state.redis.zrange(state.keys.secIndex, '0', '0');
-  const covered = oldest.length === 0 ? start : Math.min(first.end, Math.max(start, Number(oldest[0])));
-  return { asOf: first.asOf, first: start, last: first.end, complete, covered, visits };
+  // The oldest second with a CIK list (idx:sec): where the stream's counts begin.
+  const oldest = await state.redis.zrange(k.secIndex, '0', '0');
+  const covered = oldest.length === 0 ? first : Math.min(last, Math.max(first, Number(oldest[0])));
+  return { asOf: latest, first, last, complete: first > latest - CIK_HORIZON_SECONDS, covered, visits };
 }

@@ -149,6 +149,13 @@ export function attentionScore(observed: number, expected: number): number {
   return (observed - expected) / Math.sqrt(expected + 1);
 }
 
+/** Visits per CIK of a window: a Map, or the live read's CikTally (get gives 0 or undefined when none). */
+export interface VisitCounts {
+  entries(): Iterable<[number, number]>;
+  get(cik: number): number | undefined;
+  readonly size: number;
+}
+
 /** One company over one window. `new`: never seen in the set's days (m_c = 0, E = 0). */
 export interface AttentionEntry {
   cik: number;
@@ -180,14 +187,14 @@ export function scoreOne(cik: number, visits: number, baseline: number | undefin
  * saw. Only CIKs with at least minVisits visits are looked at, so `baseline` may be a lookup of those alone.
  */
 export function rankAlerts(
-  visits: ReadonlyMap<number, number>,
+  visits: VisitCounts,
   baseline: (cik: number) => number | undefined,
   fraction: number,
   thresholds: Thresholds,
   limit = Infinity,
 ): AttentionEntry[] {
   const out: AttentionEntry[] = [];
-  for (const [cik, n] of visits) {
+  for (const [cik, n] of visits.entries()) {
     if (n < thresholds.minVisits) continue;
     const e = scoreOne(cik, n, baseline(cik), fraction);
     if (e.score >= thresholds.minScore) out.push(e);
@@ -196,9 +203,9 @@ export function rankAlerts(
 }
 
 /** The CIKs of a window worth a baseline lookup: those with at least minVisits visits. */
-export function candidates(visits: ReadonlyMap<number, number>, minVisits: number): number[] {
+export function candidates(visits: VisitCounts, minVisits: number): number[] {
   const out: number[] = [];
-  for (const [cik, n] of visits) if (n >= minVisits) out.push(cik);
+  for (const [cik, n] of visits.entries()) if (n >= minVisits) out.push(cik);
   return out.sort((a, b) => a - b);
 }
 

@@ -60,6 +60,20 @@ export class CikTally {
     return 0;
   }
 
+  /** Adds `n` visits of `cik`. */
+  addMany(cik: number, n: number): void {
+    if (n <= 0) return;
+    this.add(cik);
+    this.counts[this.slot(cik)] += n - 1;
+  }
+
+  /** Every CIK with its visits, in no particular order (no copy, no sort). */
+  *entries(): IterableIterator<[number, number]> {
+    const keys = this.keys;
+    const counts = this.counts;
+    for (let h = 0; h < counts.length; h++) if (counts[h] !== 0) yield [keys[h], counts[h]];
+  }
+
   /** Every CIK with its visits, CIKs ascending. */
   toCounts(): CikCounts {
     const order: number[] = [];
