@@ -22,7 +22,7 @@ export function alertsCommand() {
     .option('--min-visits <n>', 'only companies with at least this many visits in the window', String(DEFAULT_MIN_VISITS))
     .option('--min-score <z>', 'only companies scoring at least this (Poisson standard deviations above expected)', String(DEFAULT_MIN_SCORE))
     .option('--limit <n>', 'how many companies (not with --follow)', '20')
-    .option('--follow', 'NDJSON, until Ctrl-C: a line when a company enters the list and one when it leaves')
+    .option('--follow', 'NDJSON until Ctrl-C: a line when a company enters the list, one when it leaves')
     .option('--redis-prefix <prefix>', 'namespace of the stream\'s Redis keys (as given to findoc stream)', 'findoc:')
     .option('--schema <name>', 'PostgreSQL schema of the batch tables (env FINDOC_PG_SCHEMA)')
     .option('--json', 'print {"asOf","window","set","filter","complete","entries":[{"cik","name","ticker","visits","expected","score","new"}]}')
@@ -35,8 +35,10 @@ score = (visits − expected) / √(expected + 1). Listed: at least --min-visits
 --min-score, highest score first. A company the set never saw is "new" (expected 0). The stream and the
 set must count under the same filter (exit 78 otherwise). See docs/alerts.md.
 
---follow lines: {"event":"enter"|"leave","asOf","window","set","cik","name","ticker","visits","expected",
-"score","new"}, and on Ctrl-C a last {"event":"end","asOf","listed"} (exit 130).
+--follow prints one NDJSON line when a company enters the list and one when it leaves it: {"event":
+"enter" or "leave","asOf","window","set","cik","name","ticker","visits","expected","score","new"}. A listed
+company stays listed while it passes 3/4 of both thresholds (no flapping at the threshold). Ctrl-C prints
+a last {"event":"end","asOf","window","set","listed"} and exits 130.
 Exit 69 when PostgreSQL has no history for the set: compute it with findoc batch <logs> --set NAME.`,
     )
     .action(async (opts, command) => {

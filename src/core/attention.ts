@@ -219,6 +219,27 @@ export interface AlertChanges {
   listed: Map<number, AttentionEntry>;
 }
 
+/**
+ * How far below the thresholds a listed company may fall before `--follow` says it left: 3/4 of each
+ * (at the defaults it stays while it has 15 visits and z ≥ 3). Without this margin a company hovering at
+ * the threshold — 20 visits, then 19, then 20 as seconds enter and leave the window — would enter and
+ * leave every few seconds: measured on generated traffic, that tripled the enter lines (docs/alerts.md).
+ */
+export const STAY_FACTOR = 0.75;
+
+/** The thresholds a company already listed must keep passing to stay listed (`--follow`). */
+export function stayThresholds(t: Thresholds): Thresholds {
+  return { minVisits: Math.ceil(t.minVisits * STAY_FACTOR), minScore: t.minScore * STAY_FACTOR };
+}
+
+/**
+ * The list `--follow` keeps: from the entries passing the stay thresholds (`relaxed`, in ranking order),
+ * the companies already listed, and the others that pass the thresholds themselves.
+ */
+export function followList(previous: ReadonlyMap<number, AttentionEntry>, relaxed: readonly AttentionEntry[], t: Thresholds): AttentionEntry[] {
+  return relaxed.filter((e) => previous.has(e.cik) || (e.visits >= t.minVisits && e.score >= t.minScore));
+}
+
 /** The enter/leave diff of `--follow`: a company staying in the list is not reported again. */
 export function alertChanges(previous: ReadonlyMap<number, AttentionEntry>, current: readonly AttentionEntry[]): AlertChanges {
   const listed = new Map(current.map((e) => [e.cik, e]));

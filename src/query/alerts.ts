@@ -7,7 +7,7 @@
  * CIKs with at least --min-visits visits (PostgreSQL), ranked. `--follow` repeats it every second and
  * reports only changes: a company entering the list, and leaving it.
  */
-import { ALERT_WINDOW_SECONDS, alertChanges, candidates, rankAlerts, scoreOne, type AlertWindow, type AttentionEntry, type Thresholds } from '../core/attention.js';
+import { ALERT_WINDOW_SECONDS, alertChanges, candidates, followList, rankAlerts, scoreOne, stayThresholds, type AlertWindow, type AttentionEntry, type Thresholds } from '../core/attention.js';
 import { isoSecond } from '../core/windows.js';
 import { baselinesOf, checkFilters, loadHistory, namesOf, readScoredWindow, type HistoryDeps } from './history.js';
 
@@ -74,9 +74,10 @@ export interface AlertEvent extends AlertEntry {
 
 /**
  * Follows the list until `signal` aborts: every `everyMs`, one read; `emit` gets each company entering the
- * list (ranking order) and each one leaving it (with its current, below-threshold numbers). A company
- * staying in the list is not reported again. --limit does not apply: a company leaves when it no longer
- * passes the thresholds, not because others outrank it.
+ * list (ranking order) and each one leaving it (with its current numbers). A company staying in the list
+ * is not reported again. A company enters by passing the thresholds and leaves when it no longer passes
+ * 3/4 of them (core/attention.ts STAY_FACTOR), so one hovering at a threshold does not flap. --limit does
+ * not apply: a company leaves because of its own numbers, not because others outrank it.
  */
 export async function follow(
   options: AlertsOptions,
@@ -90,11 +91,12 @@ export async function follow(
   let asOf: string | null = null;
   let reads = 0;
   while (!signal.aborted) {
-    const { report, live, history } = await read({ ...options, limit: Infinity }, deps);
+    // Read with the stay thresholds: the companies listed before stay while they pass those (STAY_FACTOR).
+    const { report, live, history } = await read({ ...options, ...stayThresholds(options), limit: Infinity }, deps);
     reads++;
     asOf = report.asOf;
     for (const e of report.entries) known.set(e.cik, { name: e.name, ticker: e.ticker });
-    const changes = alertChanges(listed, report.entries);
+    const changes = alertChanges(listed, followList(listed, report.entries, options));
     const common = { asOf: report.asOf, window: report.window, set: report.set };
     for (const e of changes.entered) emit({ event: 'enter', ...common, ...(e as AlertEntry) });
     if (changes.left.length > 0) {

@@ -172,3 +172,22 @@ describe('--window', () => {
     assert.throws(() => parseAlertWindow('10s'), (x: { code?: string }) => x.code === 'FINDOC_USAGE');
   });
 });
+
+describe('alerts --follow: a listed company stays until it falls below 3/4 of the thresholds', () => {
+  const t = { minVisits: 20, minScore: 4 };
+  const e = (cik: number, visits: number, score: number): AttentionEntry => ({ cik, visits, expected: 1, score, new: false });
+
+  it('enters at the thresholds, stays at 15 visits and z 3, leaves below', async () => {
+    const { followList, stayThresholds } = await import('../../src/core/attention.js');
+    assert.deepEqual(stayThresholds(t), { minVisits: 15, minScore: 3 });
+    // The read gives every company passing the stay thresholds; only listed ones may be below the entry ones.
+    const first = alertChanges(new Map(), followList(new Map(), [e(1, 20, 5), e(2, 19, 9)], t));
+    assert.deepEqual(first.entered.map((x) => x.cik), [1]);
+    const hovering = alertChanges(first.listed, followList(first.listed, [e(1, 19, 4.5), e(2, 19, 9)], t));
+    assert.deepEqual([hovering.entered, hovering.left], [[], []]);
+    const still = alertChanges(hovering.listed, followList(hovering.listed, [e(1, 15, 3)], t));
+    assert.deepEqual([still.entered, still.left], [[], []]);
+    const gone = alertChanges(still.listed, followList(still.listed, [], t));
+    assert.deepEqual(gone.left.map((x) => x.cik), [1]);
+  });
+});
