@@ -21,6 +21,7 @@ import { StreamState } from '../src/adapters/stream-state.js';
 import { readWindowCounts } from '../src/adapters/stream-window.js';
 import { resolveConfig } from '../src/core/config.js';
 import { run } from '../src/query/alerts.js';
+import { UNUSUAL_REFRESH_MS, readUnusual } from '../src/watch/unusual.js';
 import { report } from './lib/report.js';
 
 const args = { rate: 350, ciks: 30_000, runs: 15 };
@@ -144,6 +145,14 @@ try {
     await state.readTop('1h', 10);
     top.push(performance.now() - t);
   }
+  // watch's "unusual now" panel: its read (5 min window) once per UNUSUAL_REFRESH_MS; its CPU share of
+  // a core is at most the read's time over the period (the process's part is less: Redis does some of it).
+  const unusual: number[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    const t = performance.now();
+    await readUnusual(pool, state, 'default', 'all');
+    unusual.push(performance.now() - t);
+  }
   const cli: number[] = [];
   for (let i = 0; i < Math.min(5, args.runs); i++) cli.push(await cliMs());
   const note = `${distinct} distinct CIKs, ${3600 * args.rate} visits in the hour; ${listed} listed; median of ${args.runs}`;
@@ -151,6 +160,8 @@ try {
     { bench: 'alerts', metric: 'alerts_1h_ms', value: median(alerts), unit: 'ms', reference: 'top 1h read', reference_value: median(top), target: '< 150 ms with ≥ 20,000 CIKs', note },
     { bench: 'alerts', metric: 'alerts_1h_cli_ms', value: median(cli), unit: 'ms', note: `whole process (node start-up included), median of ${cli.length}` },
     { bench: 'alerts', metric: 'ciks_in_window', value: distinct, unit: 'CIKs', target: '>= 20000' },
+    { bench: 'alerts', metric: 'watch_unusual_read_ms', value: median(unusual), unit: 'ms', note: `watch's panel read (5 min window), every ${UNUSUAL_REFRESH_MS} ms` },
+    { bench: 'alerts', metric: 'watch_unusual_core_pct', value: (100 * median(unusual)) / UNUSUAL_REFRESH_MS, unit: '% of a core', target: 'watch < 10 % of a core with the panel', note: 'upper bound: read time / refresh period' },
   ]);
 } finally {
   await state.reset().catch(() => undefined);

@@ -39,6 +39,7 @@ set must count under the same filter (exit 78 otherwise). See docs/alerts.md.
 "enter" or "leave","asOf","window","set","cik","name","ticker","visits","expected","score","new"}. A listed
 company stays listed while it passes 3/4 of both thresholds (no flapping at the threshold). Ctrl-C prints
 a last {"event":"end","asOf","window","set","listed"} and exits 130.
+
 Exit 69 when PostgreSQL has no history for the set: compute it with findoc batch <logs> --set NAME.`,
     )
     .action(async (opts, command) => {
