@@ -94,7 +94,7 @@ Exit 69 when PostgreSQL has no history for the set: compute it with findoc batch
             ['#', 'CIK', 'company', 'ticker', 'visits', 'expected', 'score', 'new'],
             report.entries.map((e, i) => [i + 1, e.cik, e.name ?? '', e.ticker ?? '', e.visits, e.expected.toFixed(1), e.score.toFixed(1), e.new ? 'new' : '']),
           );
-          if (report.entries.length === 0) info(`no company above ${options.minVisits} visits and score ${options.minScore}`);
+          if (report.entries.length === 0) info(`no company with at least ${options.minVisits} visits and a score of at least ${options.minScore}`);
           if (report.coveredSeconds < ALERT_WINDOW_SECONDS[window]) info(`the stream has counted ${report.coveredSeconds} s of this ${window} window so far`);
         } finally {
           redis.disconnect();

@@ -51,7 +51,7 @@ stream's filter is not the set's.`,
               ? `baseline: never seen in the set's ${b.days} days (new: expected 0)\n`
               : `baseline: ${b.dailyMean.toFixed(1)} visits a day (seen on ${b.daysSeen} of ${b.days} days); busiest hours ${b.busiestHours.map((h) => `${h.hour} (${h.expected.toFixed(1)})`).join(', ')}\n`,
           );
-          printTable(['window', 'visits', 'expected', 'score'], r.windows.map((w) => [w.window, w.visits, w.expected.toFixed(1), w.score.toFixed(1)]));
+          printTable(['window', 'visits', 'expected', 'score', 'seconds counted'], r.windows.map((w) => [w.window, w.visits, w.expected.toFixed(1), w.score.toFixed(1), w.coveredSeconds]));
         } finally {
           redis.disconnect();
         }
