@@ -51,6 +51,7 @@ _findoc_choices() {
     'stream --on-lost-state') choices='rebuild fail' ;;
     'generate --format') choices='csv csv.gz zip' ;;
     'watch --window') choices='10s 1m 5m 1h' ;;
+    'alerts --window') choices='1m 5m 10m 1h' ;;
     *) return 1 ;;
   esac
 }

@@ -2,11 +2,11 @@
  * findoc alerts: the companies read far more than usual right now, each against its own history in a day
  * set (docs/alerts.md). Flags → options → src/query/alerts.ts → table, JSON, or NDJSON with --follow.
  */
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { connectPostgres } from '../adapters/postgres.js';
 import { connectRedis } from '../adapters/redis.js';
 import { StreamState } from '../adapters/stream-state.js';
-import { ALERT_WINDOWS, ALERT_WINDOW_SECONDS, DEFAULT_MIN_SCORE, DEFAULT_MIN_VISITS, parseAlertWindow } from '../core/attention.js';
+import { ALERT_WINDOWS, ALERT_WINDOW_SECONDS, DEFAULT_MIN_SCORE, DEFAULT_MIN_VISITS, parseAlertWindow, type AlertWindow } from '../core/attention.js';
 import { interrupted, usageError } from '../core/errors.js';
 import { parseInteger } from '../core/integers.js';
 import { follow, run, type AlertsOptions } from '../query/alerts.js';
@@ -18,7 +18,7 @@ export function alertsCommand() {
   const cmd = new Command('alerts')
     .description('companies read far more than usual right now: live visits over a window against each company\'s own history in a day set')
     .option('--set <name>', 'day set holding the history (see findoc batch --set)', 'default')
-    .option('--window <w>', `${ALERT_WINDOWS.join(', ')}: the seconds ending at the latest event the stream applied`, '5m')
+    .addOption(new Option('--window <w>', 'the seconds ending at the latest event the stream applied').choices(ALERT_WINDOWS).default('5m' as AlertWindow))
     .option('--min-visits <n>', 'only companies with at least this many visits in the window', String(DEFAULT_MIN_VISITS))
     .option('--min-score <z>', 'only companies scoring at least this (Poisson standard deviations above expected)', String(DEFAULT_MIN_SCORE))
     .option('--limit <n>', 'how many companies (not with --follow)', '20')
