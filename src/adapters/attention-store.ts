@@ -17,15 +17,12 @@ type Queryable = pg.Pool | pg.ClientBase;
  * day has (day_counts.ciks): NULL there means a day loaded before per-CIK counts existed.
  */
 export async function storeDayCiks(c: pg.ClientBase, day: string, filter: string, counts: CikCounts): Promise<void> {
-  await c.query('DELETE FROM day_cik_counts WHERE day = $1 AND filter = $2', [day, filter]);
-  if (counts.ciks.length > 0) {
-    // Two array parameters, unnested together: one statement for ~100,000 rows, no per-row round trip.
-    await c.query(
-      `INSERT INTO day_cik_counts (day, filter, cik, visits)
-       SELECT $1::date, $2, u.cik, u.visits FROM unnest($3::int8[], $4::int4[]) AS u(cik, visits)`,
-      [day, filter, `{${Array.prototype.join.call(counts.ciks, ',')}}`, `{${Array.prototype.join.call(counts.visits, ',')}}`],
-    );
-  }
+  // One row, two arrays in step (migrations/003_attention.sql): one write for the day's ~100,000 CIKs.
+  await c.query(
+    `INSERT INTO day_cik_counts (day, filter, ciks, visits) VALUES ($1::date, $2, $3::int8[], $4::int4[])
+     ON CONFLICT (day, filter) DO UPDATE SET ciks = EXCLUDED.ciks, visits = EXCLUDED.visits`,
+    [day, filter, `{${Array.prototype.join.call(counts.ciks, ',')}}`, `{${Array.prototype.join.call(counts.visits, ',')}}`],
+  );
   await c.query('UPDATE day_counts SET ciks = $3 WHERE day = $1 AND filter = $2', [day, filter, counts.ciks.length]);
 }
 
@@ -72,8 +69,8 @@ export async function storeSetAttention(
   if (cikDays.length > 0) {
     await c.query(
       `INSERT INTO set_cik_baselines (set_name, cik, mean_visits, days_seen)
-       SELECT $1, cik, sum(visits)::float8 / $4, count(*) FROM day_cik_counts
-        WHERE filter = $2 AND day = ANY($3::date[]) GROUP BY cik`,
+       SELECT $1, u.cik, sum(u.visits)::float8 / $4, count(*) FROM day_cik_counts d, unnest(d.ciks, d.visits) AS u(cik, visits)
+        WHERE d.filter = $2 AND d.day = ANY($3::date[]) GROUP BY u.cik`,
       [set.name, set.filter, cikDays, cikDays.length],
     );
   }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { createKafka, withAdmin } from '../../src/adapters/kafka.js';
+import { createKafka, withAdmin } from '../../src/adapters/kafka/admin.js';
 import { connectPostgres, quoteIdent } from '../../src/adapters/postgres.js';
 import { connectRedis } from '../../src/adapters/redis.js';
 import { StreamState } from '../../src/adapters/stream-state.js';
@@ -85,14 +85,16 @@ describe('findoc alerts (live against history)', { timeout: 240_000 }, () => {
 
   it('batch stores each CIK per day and the set keeps zero-filled baselines', async () => {
     const days = await pool.query<{ n: string; ciks: string }>(`SELECT count(*) AS n, sum(ciks) AS ciks FROM day_counts WHERE filter = 'all'`);
-    const rows = await pool.query<{ n: string; visits: string }>(`SELECT count(*) AS n, sum(visits) AS visits FROM day_cik_counts WHERE filter = 'all'`);
+    const rows = await pool.query<{ n: string; visits: string }>(
+      `SELECT count(*) AS n, sum(u.visits) AS visits FROM day_cik_counts d, unnest(d.ciks, d.visits) AS u(cik, visits) WHERE d.filter = 'all'`,
+    );
     const total = await pool.query<{ visits: string }>(`SELECT sum(visits) AS visits FROM day_counts WHERE filter = 'all'`);
     assert.equal(Number(days.rows[0].n), 5);
     assert.equal(rows.rows[0].n, days.rows[0].ciks);
     assert.equal(rows.rows[0].visits, total.rows[0].visits);
     // m_c = Σ visits / 5 days, also for a CIK seen on fewer days.
     const check = await pool.query<{ mean_visits: number; manual: number }>(
-      `SELECT b.mean_visits, (SELECT sum(visits)::float8 / 5 FROM day_cik_counts d WHERE d.cik = b.cik) AS manual
+      `SELECT b.mean_visits, (SELECT sum(u.visits)::float8 / 5 FROM day_cik_counts d, unnest(d.ciks, d.visits) AS u(cik, visits) WHERE u.cik = b.cik) AS manual
          FROM set_cik_baselines b WHERE b.set_name = 'hist' AND b.days_seen < 5 ORDER BY b.cik LIMIT 5`,
     );
     assert.ok(check.rows.length > 0);

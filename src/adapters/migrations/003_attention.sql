@@ -1,14 +1,16 @@
 -- Per-company history for `findoc alerts` / `findoc attention` (docs/alerts.md, docs/postgres.md).
 
 -- Visits per CIK of one day under one filter: the counted visits of day_counts (same day, filter and
--- file), written by batch in the same transaction as the day's counts and replaced with them. A CIK
--- without visits that day has no row (the baselines zero-fill it).
+-- file), written by batch in the same transaction as the day's counts and replaced with them. One row per
+-- (day, filter), two arrays in step: ciks ascending, visits[i] of ciks[i] (each at least 1). A CIK without
+-- visits that day is absent (the baselines zero-fill it). One row rather than one per CIK: a 2017 day names
+-- ~130,000 CIKs, and writing them as rows (with their index) cost batch more than half its speed.
 CREATE TABLE IF NOT EXISTS day_cik_counts (
-  day    date   NOT NULL,
-  filter text   NOT NULL,
-  cik    bigint NOT NULL,
-  visits int    NOT NULL CHECK (visits > 0),
-  PRIMARY KEY (day, filter, cik)
+  day    date     NOT NULL,
+  filter text     NOT NULL,
+  ciks   bigint[] NOT NULL,
+  visits int[]    NOT NULL CHECK (cardinality(visits) = cardinality(ciks)),
+  PRIMARY KEY (day, filter)
 );
 
 -- Distinct CIKs the day's per-CIK counts hold; NULL for a day loaded before this migration, which has no
