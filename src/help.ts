@@ -121,17 +121,8 @@ function indentOf(line: string): number {
 function reflow(block: string[], width: number): string[] {
   if (block.every((l) => l.length <= width)) return block;
   const pad = ' '.repeat(indentOf(block[0]));
-  const words = block.join(' ').trim().split(/\s+/);
-  const out: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && pad.length + line.length + 1 + w.length > width) {
-      out.push(pad + line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  if (line) out.push(pad + line);
-  return out;
+  const text = block.map((l) => l.trim()).join(' ');
+  return wrapLine(text, width - pad.length).split('\n').map((l) => pad + l);
 }
 
 /** `findoc help A B …`: the help of the command at that path (commander's own help command looks one level down). */

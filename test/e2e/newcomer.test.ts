@@ -249,3 +249,20 @@ describe('an address from the config file', () => {
     assert.ok(r.stderr.includes(`the Redis address comes from the config file ${file}`), r.stderr);
   });
 });
+
+describe('the same failure, the same answer', () => {
+  it('companies sync without a reachable host: retried, then 69 naming it, as download', async () => {
+    const r = await runCli(['companies', 'sync', '--base-url', 'http://no-such-host.invalid'], {}, { timeoutMs: 60_000 });
+    assert.equal(r.code, 69, r.stderr);
+    assert.match(r.stderr, /no-such-host\.invalid/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  });
+
+  it('a duration flag takes units everywhere: batch --lease 60s is a lease, not a usage error', async () => {
+    const r = await runCli(['batch', '/nonexistent/findoc-newcomer', '--lease', '60s']);
+    // The lease is accepted; what fails is the input, which is named.
+    assert.equal(r.code, 64, r.stderr);
+    assert.match(r.stderr, /input \/nonexistent\/findoc-newcomer does not exist/);
+    assert.doesNotMatch(r.stderr, /--lease/);
+  });
+});
