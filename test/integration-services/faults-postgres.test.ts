@@ -107,7 +107,7 @@ describe('PostgreSQL restarted under batch (own cluster)', () => {
       await check.end();
     }
 
-    const bands = execFileSync(process.execPath, [BIN, 'bands', '--set', 'pg-restart', '--from', '00:00:00', '--to', '23:59:59', '--json'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const bands = execFileSync(process.execPath, [BIN, 'bands', '--set', 'pg-restart', '--start-at', '00:00:00', '--end-at', '23:59:59', '--json'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8', maxBuffer: 1 << 28 });
     const got = (JSON.parse(bands) as { days: number; bands: { second: number; p25: number; p50: number; p75: number; p95: number }[] });
     assert.equal(got.days, DAYS.length);
     assert.equal(got.bands.length, 86_400);
@@ -121,8 +121,20 @@ describe('PostgreSQL restarted under batch (own cluster)', () => {
 
   it('a server that stays down: --retry-for 3s, then exit 69 naming PostgreSQL and its address; no day done that was not', async () => {
     const run = runBatch([inputs, '--set', 'pg-down', '--workers', '1', '--force', '--retry-for', '3s', '--no-set']);
-    // --force processes the 24 days again; stop the server at once, for good.
-    await new Promise((r) => setTimeout(r, 1500));
+    // --force processes the 24 days again; stop the server, for good, as soon as a day is in flight (a
+    // fixed delay lost the race once the 24 days took under a second).
+    const watcher = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const r = await watcher.query<{ n: string }>(`SELECT count(*) AS n FROM batch_jobs WHERE status = 'running'`).catch(() => ({ rows: [{ n: '0' }] }));
+        if (Number(r.rows[0].n) > 0) break;
+        assert.ok(Date.now() < deadline, 'no day was seen in flight within 30 s');
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    } finally {
+      await watcher.end();
+    }
     server.stop('immediate');
     const started = Date.now();
     const r = await run.done;
