@@ -23,7 +23,7 @@ _findoc() {
 }
 _findoc_words() {
   case "$1" in
-    '') words='doctor replay stream sessions top robots download generate companies batch bands watch completion help --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
+    '') words='doctor replay stream sessions top robots download generate companies batch bands watch alerts attention completion help --version -V --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     'doctor') words='--json --timeout --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--timeout --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'replay') words='--from --to --topic --partitions --speed --rate --max --loop --keep-time --limit --start-at --strict --retry-for --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--from --to --topic --partitions --speed --rate --limit --start-at --retry-for --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'stream') words='--topic --group --redis-prefix --retention --filter --exclude-crawlers --robots --robots-mode --from --max-future --partitions --session-timeout --reset --on-lost-state --sessions --until-end --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--topic --group --redis-prefix --retention --filter --robots --robots-mode --from --max-future --partitions --session-timeout --on-lost-state --sessions --config --brokers --redis-url --database-url --s3-endpoint' ;;
@@ -38,6 +38,8 @@ _findoc_words() {
     'batch') words='--from --to --set --no-set --filter --robots --robots-mode --exclude-crawlers --min-visits --exclude-days --raw --force --workers --lease --retry-for --schema --strict --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--from --to --set --filter --robots --robots-mode --min-visits --exclude-days --workers --lease --retry-for --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'bands') words='--set --at --from --to --every --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--set --at --from --to --every --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'watch') words='--redis-prefix --set --span --window --refresh --schema --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--redis-prefix --set --span --window --refresh --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'alerts') words='--set --window --min-visits --min-score --limit --follow --redis-prefix --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--set --window --min-visits --min-score --limit --redis-prefix --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
+    'attention') words='--set --redis-prefix --schema --json --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--set --redis-prefix --schema --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'completion') words='bash zsh fish --write --config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--write --config --brokers --redis-url --database-url --s3-endpoint' ;;
     'help') words='--config --brokers --redis-url --database-url --s3-endpoint --help -h'; valued='--config --brokers --redis-url --database-url --s3-endpoint' ;;
     *) return 1 ;;
@@ -49,6 +51,7 @@ _findoc_choices() {
     'stream --on-lost-state') choices='rebuild fail' ;;
     'generate --format') choices='csv csv.gz zip' ;;
     'watch --window') choices='10s 1m 5m 1h' ;;
+    'alerts --window') choices='1m 5m 10m 1h' ;;
     *) return 1 ;;
   esac
 }

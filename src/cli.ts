@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
+import { alertsCommand } from './commands/alerts.js';
+import { attentionCommand } from './commands/attention.js';
 import { bandsCommand } from './commands/bands.js';
 import { batchCommand } from './commands/batch.js';
 import { companiesCommand } from './commands/companies.js';
@@ -63,6 +65,8 @@ Examples:
   program.addCommand(batchCommand());
   program.addCommand(bandsCommand());
   program.addCommand(watchCommand());
+  program.addCommand(alertsCommand());
+  program.addCommand(attentionCommand());
   program.addCommand(completionCommand(() => program as unknown as import('commander').Command));
   addHelpCommand(program as unknown as import('commander').Command);
 

@@ -20,7 +20,7 @@ const SRC = join(import.meta.dirname, '../src');
 const SHARED = new Set(['core', 'adapters', 'commands']);
 
 /** The room a command's stage lives in, as the user names the commands (query: top, bands, companies). */
-const ROOM_OF: Record<string, string | null> = { bands: 'query', top: 'query', companies: 'query', robots: 'query', doctor: null, completion: null };
+const ROOM_OF: Record<string, string | null> = { alerts: 'query', attention: 'query', bands: 'query', top: 'query', companies: 'query', robots: 'query', doctor: null, completion: null };
 
 /**
  * Stage code that still lives in src/core/ (issue 13 moves it into its room). Until then a command may

@@ -34,6 +34,8 @@ import type { CandidateDay, DayRange, SetSelection } from '../core/day-sets.js';
 import type { DayCountSummary } from '../core/day-counts.js';
 import type { RejectSummary } from '../core/rejects.js';
 import { RAW_COLUMNS } from '../core/raw-rows.js';
+import type { CikCounts } from '../core/cik-tally.js';
+import { storeDayCiks } from './attention-store.js';
 import { SECONDS_PER_DAY } from '../core/visit.js';
 
 type Queryable = pg.Pool | pg.ClientBase;
@@ -186,6 +188,8 @@ export async function failDay(pool: Queryable, claim: Claim, error: DayError): P
 /** Everything stored for a processed day. */
 export interface DayRecord {
   counts: Int32Array;
+  /** Visits per CIK (day_cik_counts, migrations/003_attention.sql), replaced with the counts. */
+  ciks?: CikCounts;
   summary: DayCountSummary;
   parse: { validRows: number; rejected: number; lines: number; bytes: number };
   rejects: RejectSummary;
@@ -242,6 +246,7 @@ export async function completeDay(pool: pg.Pool, claim: Claim, rec: DayRecord): 
         rec.seconds,
       ],
     );
+    if (rec.ciks) await storeDayCiks(c, claim.day, claim.filter, rec.ciks);
     if (rec.rawStage) await swapRawPartition(c, claim.day, rec.rawStage.table, rec.source, rec.fingerprint, rec.rawStage.rows);
     await c.query(
       `UPDATE batch_jobs SET status = 'done', finished_at = now(), lease_until = NULL, heartbeat_at = now(), source = $3, fingerprint = $4

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { loadRawStage } from '../adapters/batch-store.js';
+import type { CikCounts } from '../core/cik-tally.js';
 import { DayCounter, RobotsDayPass, type DayCountSummary } from '../core/day-counts.js';
 import { FindocError } from '../core/errors.js';
 import { filterOf, type FilterRule, type RobotsSetting } from '../core/filter.js';
@@ -30,6 +31,8 @@ export interface DayJob {
 
 export interface DayJobResult {
   counts: Int32Array;
+  /** Visits per CIK of the counted visits (stored in day_cik_counts). */
+  ciks: CikCounts;
   summary: DayCountSummary;
   parse: { validRows: number; rejected: number; lines: number; blankLines: number; bytes: number };
   rejects: RejectSummary;
@@ -128,6 +131,7 @@ export async function runDayJob(job: DayJob, env: DayJobEnv = {}): Promise<DayJo
   env.onProgress?.({ rows: report.visits, bytes: report.bytes });
   return {
     counts: counter.counts,
+    ciks: counter.ciks.toCounts(),
     summary: counter.summary(),
     parse: { validRows: report.visits, rejected: report.rejected, lines: report.lines, blankLines: report.blankLines, bytes: report.bytes },
     rejects: report.rejects.toJSON(),

@@ -433,6 +433,7 @@ class DayLoop {
   private async commit(claim: Claim, source: LogSource, result: DayJobResult, dropStage: () => Promise<void>): Promise<void> {
     const committed = await completeDay(this.pool, claim, {
       counts: result.counts,
+      ciks: result.ciks,
       summary: result.summary,
       parse: { validRows: result.parse.validRows, rejected: result.parse.rejected, lines: result.parse.lines, bytes: result.parse.bytes },
       rejects: result.rejects,

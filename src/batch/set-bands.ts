@@ -13,6 +13,7 @@ import type pg from 'pg';
 import { lockSet, readCountSlices, setCandidates, storeSetComputation, transaction } from '../adapters/batch-store.js';
 import { selectMembers, setFingerprint, type ExclusionReason, type DayRange } from '../core/day-sets.js';
 import { percentileBands } from '../core/percentiles.js';
+import { refreshSetAttention } from './set-attention.js';
 import { SECONDS_PER_DAY } from '../core/visit.js';
 
 /** Counts held at once while computing a set (int32 per day per second). */
@@ -44,6 +45,7 @@ export async function computeSetBands(pool: pg.Pool, name: string): Promise<SetR
     let bands: Parameters<typeof storeSetComputation>[2] = 'keep';
     if (recomputed) bands = selection.members.length === 0 ? null : await bandsOf(c, set.filter, selection.members.map((m) => m.day));
     await storeSetComputation(c, name, bands, selection, fingerprint);
+    await refreshSetAttention(c, { name, filter: set.filter, fingerprint }, selection.members.map((m) => m.day));
     return {
       name,
       filter: set.filter,

@@ -22,6 +22,7 @@
 import { SECONDS_PER_DAY, dayStart, formatDay, type VisitBatch } from './visit.js';
 import type { FilterPass, VisitFilter } from './filter.js';
 import { RobotClassifier, ipKeyAt } from './robots.js';
+import { CikTally } from './cik-tally.js';
 
 /** A visit of another day than its file's, kept as an example for the report. */
 export interface OtherDaySample {
@@ -63,6 +64,8 @@ export interface DayCounterOptions {
 export class DayCounter {
   /** Zero-filled visits per second of day: counts[s] for s = 0 … 86,399. */
   readonly counts = new Int32Array(SECONDS_PER_DAY);
+  /** Visits per CIK of the counted visits (day_cik_counts: the per-company history of findoc alerts). */
+  readonly ciks = new CikTally();
   readonly day: string;
   readonly filter: VisitFilter;
   /** The filter applied in file order to this day's visits (its robots state lives here). */
@@ -87,7 +90,8 @@ export class DayCounter {
   /** Counts the visits of one batch. */
   add(batch: VisitBatch): void {
     const counts = this.counts;
-    const second = batch.second;
+    const ciks = this.ciks;
+    const { second, cik } = batch;
     const start = this.start;
     const n = batch.length;
     // Two loops rather than one with a branch on the filter: the common "all" filter then runs the
@@ -95,8 +99,10 @@ export class DayCounter {
     if (this.filter.rules.length === 0) {
       for (let i = 0; i < n; i++) {
         const s = second[i] - start;
-        if (s >= 0 && s < SECONDS_PER_DAY) counts[s]++;
-        else this.addOtherDay(batch, i);
+        if (s >= 0 && s < SECONDS_PER_DAY) {
+          counts[s]++;
+          ciks.add(cik[i]);
+        } else this.addOtherDay(batch, i);
       }
     } else if (this.pass.classifier !== null) {
       this.addRobots(batch, this.pass.classifier);
@@ -105,8 +111,10 @@ export class DayCounter {
       for (let i = 0; i < n; i++) {
         const s = second[i] - start;
         if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
-        else if (keep(batch, i)) counts[s]++;
-        else this.filtered++;
+        else if (keep(batch, i)) {
+          counts[s]++;
+          ciks.add(cik[i]);
+        } else this.filtered++;
       }
     }
   }
@@ -125,7 +133,10 @@ export class DayCounter {
       const s = second[i] - start;
       if (!(s >= 0 && s < SECONDS_PER_DAY)) this.addOtherDay(batch, i);
       else if (classifier.visitKey(ipKeyAt(batch, i), second[i], cik[i]) || (dropCrawlers && crawler[i] === 1) || (dropErrors && code[i] >= 400)) this.filtered++;
-      else counts[s]++;
+      else {
+        counts[s]++;
+        this.ciks.add(cik[i]);
+      }
     }
   }
 
