@@ -178,28 +178,23 @@ export function unusualLines(panel: UnusualPanel, width: number, height: number,
 export const HELP_SHORT = '? help';
 
 /**
- * The status line's parts that fit in `width` columns with `separator` between them. The last part (the
- * keys) is always kept, in its short form "? help" if need be; the others are kept in order while they
- * fit, in their `short` form when the full one does not.
+ * The status line's parts that fit in `width` columns with `separator` columns between them. The last
+ * part (the keys) is always kept, in its short form "? help" if need be. When the others do not all fit,
+ * they take their `short` forms first (in order: a service down becomes "Redis unreachable", which the
+ * panels say in full), then the last ones are left out.
  */
 export function fitStatus(parts: readonly (StatusPart & { short?: string })[], width: number, separator = 3): StatusPart[] {
   if (parts.length === 0) return [];
   const help = parts[parts.length - 1];
-  const others = parts.slice(0, -1);
-  const kept: StatusPart[] = [];
-  let used = HELP_SHORT.length;
-  for (const p of others) {
-    for (const text of [p.text, p.short].filter((x): x is string => !!x)) {
-      if (used + separator + [...text].length <= width) {
-        kept.push({ text, tone: p.tone });
-        used += separator + [...text].length;
-        break;
-      }
-    }
+  const kept: (StatusPart & { short?: string })[] = parts.slice(0, -1).map((p) => ({ ...p }));
+  const length = (ps: readonly StatusPart[], helpText: string) => ps.reduce((a, p) => a + [...p.text].length + separator, 0) + [...helpText].length;
+  while (kept.length > 0 && length(kept, HELP_SHORT) > width) {
+    const long = kept.find((p) => p.short !== undefined && p.short !== p.text);
+    if (long) long.text = long.short as string;
+    else kept.pop();
   }
-  const full = [...help.text].length;
-  const helpText = used - HELP_SHORT.length + full <= width ? help.text : cut(HELP_SHORT, width);
-  return [...kept, { text: helpText, tone: help.tone }];
+  const helpText = length(kept, help.text) <= width ? help.text : cut(HELP_SHORT, width);
+  return [...kept.map(({ text, tone }) => ({ text, tone })), { text: helpText, tone: help.tone }];
 }
 
 /**
