@@ -346,6 +346,8 @@ export interface StatusPart {
   tone: Tone;
   /** A shorter form, used when the full text does not fit the terminal (watch/layout.ts fitStatus). */
   short?: string;
+  /** Left out first when the line does not fit. */
+  optional?: boolean;
 }
 
 export interface TopTable {
@@ -448,11 +450,11 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   status.push({ text: formatLag(s.partitions, o.lagWidth ?? 60), tone: 'normal' });
   const age = s.latest === null ? null : s.now / 1000 - (s.latest + 1);
   status.push({ text: `data age ${formatDataAge(s.latest, s.now)}`, tone: age === null ? 'dim' : age > 60 ? 'warn' : 'normal' });
-  status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal' });
+  status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal', optional: true });
   const shares = robotShares(s.shares);
-  if (shares) status.push({ text: shares, tone: 'normal' });
+  if (shares) status.push({ text: shares, tone: 'normal', optional: true });
   const sessions = sessionsText(s.sessions);
-  if (sessions) status.push({ text: sessions, tone: 'normal' });
+  if (sessions) status.push({ text: sessions, tone: 'normal', optional: true });
   const mismatch = filterMismatch(s.streamFilter, s.setFilter);
   status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
 

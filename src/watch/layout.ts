@@ -58,7 +58,7 @@ export function tooSmallText(width: number, height: number): string {
 /** The boxes at `width` × `height` character cells, or "too small". */
 export function layoutFor(width: number, height: number): Layout {
   if (width < MIN_WIDTH || height < MIN_HEIGHT) return { tooSmall: true, message: tooSmallText(width, height) };
-  const side = Math.min(48, Math.max(30, Math.floor(width * 0.3)));
+  const side = Math.min(48, Math.max(28, Math.floor(width * 0.3)));
   const main = width - side;
   const body = height - 1;
   const tables = TABLE_HEIGHT;
@@ -132,9 +132,10 @@ function padEnd(text: string, width: number): string {
 export function topTableLines(table: TopTable, width: number, height: number, note?: string | null): string[] {
   const visitsWidth = Math.max(6, ...table.rows.map((r) => String(r.visits).length));
   const rankWidth = 2;
-  const nameWidth = Math.max(1, width - (1 + rankWidth + 1 + 1 + 1 + 1 + visitsWidth));
+  // " 1 ▲ name … visits ": rank and mark share a column pair, a space each side of the table.
+  const nameWidth = Math.max(1, width - (1 + rankWidth + 1 + 1 + 1 + visitsWidth + 1));
   const line = (rank: string, mark: string, name: string, visits: string) =>
-    cut(padEnd(` ${padStart(rank, rankWidth)} ${mark} ${padEnd(cut(name, nameWidth), nameWidth)} ${padStart(visits, visitsWidth)}`, width), width);
+    cut(padEnd(` ${padEnd(rank, rankWidth)}${mark} ${padEnd(cut(name, nameWidth), nameWidth)} ${padStart(visits, visitsWidth)} `, width), width);
   const out = [line('#', ' ', 'company', 'visits')];
   const room = Math.max(0, height - 1);
   const rows = table.rows;
@@ -179,16 +180,22 @@ export const HELP_SHORT = '? help';
 
 /**
  * The status line's parts that fit in `width` columns with `separator` columns between them. The last
- * part (the keys) is always kept, in its short form "? help" if need be. When the others do not all fit,
- * they take their `short` forms first (in order: a service down becomes "Redis unreachable", which the
- * panels say in full), then the last ones are left out.
+ * part (the keys) is always kept, in its short form "? help" if need be. When the others do not all fit:
+ * first the `optional` ones are left out, last first (ingest, shares, sessions: nice to know); then the
+ * parts take their `short` forms (a service down becomes "Redis unreachable", which the panels say in
+ * full); then the last ones are left out.
  */
-export function fitStatus(parts: readonly (StatusPart & { short?: string })[], width: number, separator = 3): StatusPart[] {
+export function fitStatus(parts: readonly StatusPart[], width: number, separator = 3): StatusPart[] {
   if (parts.length === 0) return [];
   const help = parts[parts.length - 1];
-  const kept: (StatusPart & { short?: string })[] = parts.slice(0, -1).map((p) => ({ ...p }));
+  let kept: StatusPart[] = parts.slice(0, -1).map((p) => ({ ...p }));
   const length = (ps: readonly StatusPart[], helpText: string) => ps.reduce((a, p) => a + [...p.text].length + separator, 0) + [...helpText].length;
-  while (kept.length > 0 && length(kept, HELP_SHORT) > width) {
+  const tooLong = () => kept.length > 0 && length(kept, HELP_SHORT) > width;
+  while (tooLong() && kept.some((p) => p.optional)) {
+    const i = kept.map((p) => !!p.optional).lastIndexOf(true);
+    kept = kept.filter((_, j) => j !== i);
+  }
+  while (tooLong()) {
     const long = kept.find((p) => p.short !== undefined && p.short !== p.text);
     if (long) long.text = long.short as string;
     else kept.pop();

@@ -254,13 +254,13 @@ function paint(w: Widgets, layout: Layout, view: DashboardView, palette: Palette
     [w.topWindow, layout.topWindow, view.topWindow],
   ] as const) {
     const i = inner(rect);
-    box.setLabel(` ${boxTitle(table.title, rect.width - 6)} `);
+    box.setLabel(` ${boxTitle(table.title, rect.width - 5)} `);
     const lines = topTableLines(table, i.width, i.height, table.note);
     box.setContent(lines.map((l) => (colour ? l.replace('▲', `${SGR.good}▲${RESET}`) : l)).join('\n'));
   }
 
   const u = inner(layout.unusual);
-  w.unusual.setLabel(` ${boxTitle(view.unusual.title, layout.unusual.width - 6)} `);
+  w.unusual.setLabel(` ${boxTitle(view.unusual.title, layout.unusual.width - 5)} `);
   w.unusual.setContent(unusualLines(view.unusual, u.width, u.height, view.unusualStale).join('\n'));
 
   const tone = (p: StatusPart) => (colour && p.tone !== 'normal' ? `${SGR[p.tone]}${p.text}${RESET}` : p.text);
@@ -288,7 +288,9 @@ function paintTemperature(box: blessed.Widgets.BoxElement, rect: Rect, view: Das
 }
 
 function paintChart(chart: LineElement, rect: Rect, view: DashboardView, { line }: Palette): void {
-  chart.setLabel(` ${boxTitle(view.chartTitle, Math.max(10, rect.width - 6))} `);
+  // A label is drawn from the box's third column; one that reaches the right corner wraps onto the
+  // next row, so it gets the width less five (two border columns, two spaces, the left offset).
+  chart.setLabel(` ${boxTitle(view.chartTitle, Math.max(10, rect.width - 5))} `);
   const c0 = view.chart;
   if (c0 && c0.x.length > 1) {
     chart.options.maxY = Math.max(1, c0.maxY * 1.15);

@@ -97,16 +97,16 @@ describe('text cut to its box', () => {
     const lines = topTableLines(table(10), 23, 11);
     assert.equal(lines.length, 11);
     assert.ok(lines.every((l) => [...l].length === 23), JSON.stringify(lines));
-    assert.equal(lines[0], '  #   company    visits');
-    assert.equal(lines[1], '  1   CIK 807641    361');
-    assert.equal(lines[2], '  2 ▲ CREDIT SU…    360');
-    assert.equal(lines[10], ' 10   CIK 807650    352');
+    assert.equal(lines[0], ' #   company    visits ');
+    assert.equal(lines[1], ' 1   CIK 807641    361 ');
+    assert.equal(lines[2], ' 2 ▲ CREDIT SU…    360 ');
+    assert.equal(lines[10], ' 10  CIK 807650    352 ');
   });
 
   it('rows that do not fit: as many as fit, and the last line says how many are hidden', () => {
     const lines = topTableLines(table(10), 40, 6);
     assert.equal(lines.length, 6);
-    assert.match(lines[4], /^ +4 /);
+    assert.match(lines[4], /^ 4 /);
     assert.equal(lines[5].trimEnd(), ' +6 more not shown (taller terminal)');
   });
 
@@ -152,11 +152,11 @@ describe('text cut to its box', () => {
 });
 
 describe('fitStatus: "? help" is always on the status line', () => {
-  const parts: (StatusPart & { short?: string })[] = [
+  const parts: StatusPart[] = [
     { text: 'Redis unreachable at 127.0.0.1:6399 for 12 s, retrying', tone: 'bad', short: 'Redis unreachable' },
     { text: 'lag p0 0 · p1 0 · p2 0 · p3 0', tone: 'normal' },
     { text: 'data age 0.4 s', tone: 'normal' },
-    { text: 'ingest 250/s', tone: 'normal' },
+    { text: 'ingest 250/s', tone: 'normal', optional: true },
     { text: 'q quit · p pause · w window · ? help', tone: 'dim' },
   ];
   const width = (ps: StatusPart[]) => ps.reduce((a, p) => a + [...p.text].length, 0) + 3 * (ps.length - 1);
@@ -174,6 +174,11 @@ describe('fitStatus: "? help" is always on the status line', () => {
     assert.equal(fitted.at(-1)?.text, '? help');
     assert.equal(fitted[0].text, 'Redis unreachable');
     assert.ok(fitted.some((p) => p.text.startsWith('lag ')));
+  });
+
+  it('at 120 columns: the optional ingest rate goes before the service down is shortened', () => {
+    const fitted = fitStatus(parts, 120).map((p) => p.text);
+    assert.deepEqual(fitted, ['Redis unreachable at 127.0.0.1:6399 for 12 s, retrying', 'lag p0 0 · p1 0 · p2 0 · p3 0', 'data age 0.4 s', '? help']);
   });
 
   it('at every width from 6 to 200 the line fits and ends with the help', () => {
