@@ -151,13 +151,15 @@ export function topTableLines(table: TopTable, width: number, height: number, no
 }
 
 /**
- * The unusual panel's inside: rank, company, visits, visits against usual, and z when there is room
- * (≥ 38 columns); the panel's note (no history, filters differ, nothing unusual) in place of the rows;
+ * The unusual panel's inside: rank, company, visits ("now" when narrow), visits against usual, and z
+ * when there is room (≥ 38 columns); the panel's note (no history, filters differ, nothing unusual) in place of the rows;
  * `stale` (a service down) under the rows, or in place of them when there are none.
  */
 export function unusualLines(panel: UnusualPanel, width: number, height: number, stale?: string | null): string[] {
   const withZ = width >= 38;
-  const visitsWidth = Math.max(6, ...panel.rows.map((r) => String(r.visits).length));
+  // Narrow (the 28 columns at 80×24): "now" over the visits column leaves the company its 11 characters.
+  const visitsHeader = width >= 34 ? 'visits' : 'now';
+  const visitsWidth = Math.max(visitsHeader.length + 1, ...panel.rows.map((r) => String(r.visits).length));
   const ratioWidth = Math.max(5, ...panel.rows.map((r) => [...r.ratio].length));
   const zWidth = withZ ? 6 : 0;
   const nameWidth = Math.max(1, width - (1 + 1 + 1 + 1 + visitsWidth + 1 + ratioWidth + (withZ ? 1 + zWidth : 0)));
@@ -166,7 +168,7 @@ export function unusualLines(panel: UnusualPanel, width: number, height: number,
       padEnd(` ${padStart(rank, 1)} ${padEnd(cut(name, nameWidth), nameWidth)} ${padStart(visits, visitsWidth)} ${padStart(ratio, ratioWidth)}${withZ ? ' ' + padStart(z, zWidth) : ''}`, width),
       width,
     );
-  const out = [line('#', 'company', 'visits', 'usual', 'z')];
+  const out = [line('#', 'company', visitsHeader, 'usual', 'z')];
   const room = Math.max(0, height - 1);
   const notes = [panel.rows.length === 0 ? (stale ?? panel.note) : panel.note, panel.rows.length > 0 ? stale : null].filter((x): x is string => !!x);
   const shown = Math.min(panel.rows.length, room);

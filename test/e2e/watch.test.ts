@@ -283,7 +283,7 @@ describe('findoc watch in a real terminal', () => {
       // The unusual panel: its title, its header, and rows or the reason it has none.
       assert.match(title(layout.unusual), /unusual now, last 5 min/);
       const unusual = inside(g, layout.unusual);
-      assert.match(unusual[0], /# company +visits +usual/);
+      assert.match(unusual[0], /# company +(visits|now) +usual/);
       // The set never saw the sample's companies: the busiest one is first, "new".
       assert.match(unusual[1], /^ 1 CIK 807641 +361 +new/, unusual.join('\n'));
       // The status line: the lag, and the help key always.
@@ -369,6 +369,12 @@ describe('findoc watch in a real terminal', () => {
       await colour.waitFor((x) => /CIK 807641/.test(x), 'the dashboard in colour');
       // SGR colour parameters: 30–37/90–97 foreground, 40–47 background, 38;5 / 48;5 palette.
       assert.match(colour.screen(true), /\x1b\[[0-9;]*(3[0-7]|4[0-7]|9[0-7])m/);
+      // No legend box over the chart's top-right corner, where the newest seconds are drawn: the lines are
+      // named, in their colours, in the temperature box.
+      const layout = layoutFor(120, 36) as BoxesLayout;
+      const chart = inside(grid(colour.screen(), 120, 36), layout.chart).join('\n');
+      assert.doesNotMatch(chart, /p95|p75|p25|visits\/s/, chart);
+      assert.match(colour.screen(true), /\x1b\[31mp95/);
       colour.keys('q');
       await colour.waitFor((x) => /WATCH-EXIT=0/.test(x), 'exit');
     } finally {
