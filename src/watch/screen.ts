@@ -103,7 +103,7 @@ export function createDashboardScreen(actions: ScreenActions, options: { colour:
   let layout = place(w);
   let last: DashboardView | null = null;
   let destroyed = false;
-  bindKeys(w, actions, () => {
+  bindKeys(w, actions, () => layout.tooSmall, () => {
     layout = place(w);
     if (last && !destroyed) paint(w, layout, last, palette);
     else w.screen.render();
@@ -221,7 +221,7 @@ function place(w: Widgets): Layout {
   return layout;
 }
 
-function bindKeys({ screen, help }: Widgets, actions: ScreenActions, onResize: () => void): void {
+function bindKeys({ screen, help }: Widgets, actions: ScreenActions, tooSmall: () => boolean, onResize: () => void): void {
   // In raw mode Ctrl-C is a key ('C-c'), not SIGINT: it is handled here like q.
   screen.key(['q', 'C-c'], () => actions.quit());
   screen.key(['escape'], () => {
@@ -231,6 +231,8 @@ function bindKeys({ screen, help }: Widgets, actions: ScreenActions, onResize: (
     } else actions.quit();
   });
   screen.key(['?'], () => {
+    // The help box (64×20) would not fit on the too-small screen, which says what to do anyway.
+    if (tooSmall()) return;
     help.toggle();
     if (help.visible) help.setFront();
     screen.render();
