@@ -312,6 +312,19 @@ describe('findoc watch in a real terminal', () => {
     await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'q quits the too-small screen too');
   });
 
+  it('at 80×24 with a set that does not exist: the unusual panel and the temperature say why, inside their boxes', async () => {
+    term?.kill();
+    term = Terminal.start(`findoc-e2e-${id}-noset`, 80, 24, { NO_COLOR: '1' });
+    term.run(`node ${BIN} watch --redis-prefix ${prefix} --schema ${schema} --set no-such-set --refresh 500ms; echo "WATCH-EXIT=$?"`);
+    const s = await term.waitFor((x) => /CIK 807641/.test(x) && /per-company/.test(x), 'the dashboard without the set');
+    const { layout, g } = assertBoxesIntact(s, 80, 24);
+    const words = (r: Rect) => inside(g, r).map((l) => l.trim()).filter(Boolean).join(' ');
+    assert.match(words(layout.unusual), /set "no-such-set" has no per-company history: findoc batch <logs> --set no-such-set/);
+    assert.match(words(layout.temperature), /no day set "no-such-set": run findoc batch/);
+    term.keys('q');
+    await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'exit');
+  });
+
   it('Esc and Ctrl-C quit too, and SIGTERM restores the terminal', async () => {
     term?.kill();
     term = Terminal.start(`findoc-e2e-${id}-q`, 120, 36, { NO_COLOR: '1' });
