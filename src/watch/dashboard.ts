@@ -459,6 +459,19 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
   status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
 
   const humans = s.streamFilter?.includes('robots(') ? 'human visits/s' : 'visits/s';
+  // Under the thermometer: why the live part is missing or old (Redis down, an empty namespace), the
+  // filters differing, and PostgreSQL down while the bands shown are the last read — the chart's title
+  // says that too, but a title is cut on narrow terminals.
+  const temperatureNotes = [
+    ...(redisDown
+      ? [redisDown, s.latest === null ? 'no visits read yet; retrying' : 'counts as last read; retrying']
+      : s.latest === null && s.prefix !== undefined
+        ? [`(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
+        : mismatch
+          ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`]
+          : []),
+    ...(pgDown && chart?.hasBands ? [pgDown, 'bands as last read'] : []),
+  ];
   // The tables are Redis's: when it is down they say so (with the last rows read, if any, kept).
   const tableNote = redisDown ?? (s.latest === null ? 'waiting for the stream' : null);
   // The unusual panel reads both services (the window from Redis, the history from PostgreSQL).
@@ -468,15 +481,7 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
     chartTitle: `${humans}, last ${spanWords(o.span)}${range}${bands}${chartNote}${mismatch ? ' [filters differ]' : ''}`,
     chart,
     level: t.level,
-    temperature: [
-      ...(redisDown
-      ? [...temperatureLines(t, s.setName, bandsNote), redisDown, s.latest === null ? 'no visits read yet; retrying' : 'counts as last read; retrying']
-      : s.latest === null && s.prefix !== undefined
-        ? [...temperatureLines(t, s.setName, bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
-        : [...temperatureLines(t, s.setName, bandsNote), ...(mismatch ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`] : [])]),
-      // The chart's title says it too, but is cut on narrow terminals: the box the bands feed says it.
-      ...(pgDown && chart?.hasBands ? [pgDown, 'bands as last read'] : []),
-    ],
+    temperature: [...temperatureLines(t, s.setName, bandsNote), ...temperatureNotes],
     topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label), note: tableNote },
     topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising), note: tableNote },
     unusual,
