@@ -291,6 +291,12 @@ describe('findoc watch in a real terminal', () => {
       assert.match(status, /^lag /);
       assert.match(status, /\? help$/);
       if (width >= 120) assert.match(status, /q quit \S p pause \S w window \S \? help$/);
+      // The help fits too, and says what the unusual panel is.
+      term.keys('?');
+      const help = await term.waitFor((x) => /help \(\? or Esc closes\)/.test(x) && /Unusual now:/.test(x), 'the help overlay');
+      assert.ok(rows(help).length <= height && rows(help).every((r) => [...r].length <= width), help);
+      term.keys('Escape');
+      await term.waitFor((x) => !/help \(\?/.test(x), 'the help closed');
       term.keys('q');
       await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'exit');
     });
