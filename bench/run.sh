@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROWS=${BENCH_ROWS:-2000000}   # rows of a day (parse, replay, stream, batch)
 DAYS=${BENCH_DAYS:-4}         # days of batch
-all=(parse generate download replay stream batch robots sessions)
+all=(parse generate download replay stream batch robots sessions alerts)
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
@@ -30,6 +30,7 @@ declare -A ARGS=(
   [batch]="--days $DAYS --rows $ROWS --runs 2"
   [robots]="--rows $ROWS --runs 2"
   [sessions]="--rows $((ROWS * 35 / 4)) --runs 2"
+  [alerts]="--runs 15"
 )
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
