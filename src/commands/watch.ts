@@ -30,10 +30,13 @@ Keys: q, Esc or Ctrl-C quit; p pause; w next window (10 s, 1 min, 5 min, 1 h); ?
 
 Temperature: the mean visits/s of the last 10 complete event seconds against the mean p25/p75/p95 of the
 same seconds of the day in --set: cold < p25 ≤ normal ≤ p75 < warm ≤ p95 < hot (docs/pipeline.md, Watch).
+Unusual now: the 5 companies read most above their own history in --set over the last 5 minutes
+(Poisson z, as findoc alerts).
 
-Needs a terminal. For scripts and pipes use findoc top (--json) and findoc bands (--json); without a TTY
-watch exits 64. Colours are off under NO_COLOR. Services that stop answering are shown as unreachable in
-the status line while the dashboard keeps running; it recovers when they return.`,
+Needs a terminal of 80×24 or more (a smaller one shows "terminal too small" until it grows). For scripts
+and pipes use findoc top (--json) and findoc bands (--json); without a TTY watch exits 64. Colours are off
+under NO_COLOR. Services that stop answering are shown as unreachable in the panels they empty and the
+status line while the dashboard keeps running; it recovers when they return.`,
     )
     .action(async (opts, command) => {
       const span = Math.round(parseDuration(opts.span, { flag: '--span', unit: 's', min: 30, max: MAX_SPAN }));

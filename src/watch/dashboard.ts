@@ -28,6 +28,7 @@ import { usageError } from '../core/errors.js';
 import type { Band, Temperature, VisitSeries } from '../core/temperature.js';
 import { lastCompleteSecond, secondOfDay, temperature, visitsAt } from '../core/temperature.js';
 import { SLIDING_WINDOW_SECONDS, TOP_WINDOWS, type SlidingWindowName } from '../core/windows.js';
+import { unusualPanel, type UnusualPanel, type UnusualRead } from './unusual.js';
 
 /** The sliding windows of the stream (windows.ts), in the order `w` cycles them. */
 export type TopWindow = SlidingWindowName;
@@ -333,6 +334,8 @@ export interface WatchSnapshot {
   shares?: { humans: number; robots: number } | null;
   /** stream --sessions: open sessions now, and the median duration of those ended in the last minutes. */
   sessions?: SessionsNow | null;
+  /** The "unusual now" panel's last read (src/watch/unusual.ts); null or absent before the first. */
+  unusual?: UnusualRead | null;
   down: readonly ServiceDown[];
 }
 
@@ -341,11 +344,17 @@ export type Tone = 'normal' | 'good' | 'warn' | 'bad' | 'dim';
 export interface StatusPart {
   text: string;
   tone: Tone;
+  /** A shorter form, used when the full text does not fit the terminal (watch/layout.ts fitStatus). */
+  short?: string;
+  /** Left out first when the line does not fit. */
+  optional?: boolean;
 }
 
 export interface TopTable {
   title: string;
   rows: TopRow[];
+  /** Said in the table when it has no rows (a service down, nothing read yet), or under them. */
+  note?: string | null;
 }
 
 export interface DashboardView {
@@ -355,6 +364,9 @@ export interface DashboardView {
   temperature: string[];
   topAll: TopTable;
   topWindow: TopTable;
+  unusual: UnusualPanel;
+  /** A service the panel reads is down: said in place of the rows, or under them (as last read). */
+  unusualStale: string | null;
   status: StatusPart[];
 }
 
@@ -425,37 +437,55 @@ export function buildView(s: WatchSnapshot, o: ViewOptions): DashboardView {
     : bandsNote
       ? ` (${bandsNote})`
       : ` (no bands for "${s.setName}")`;
+  // Nothing drawn because Redis never answered: the chart says why too.
+  const chartNote = !chart && redisDown ? ` (${redisDown})` : '';
   const nowEntries = s.risingNow ? s.topWindow.map((e) => ({ cik: e.cik, visits: s.risingNow?.get(e.cik) ?? 0 })) : s.topWindow;
   const rising = risingFastest(nowEntries, s.windowTotal, s.previous, s.previousTotal);
 
   const status: StatusPart[] = [];
   if (o.paused) status.push({ text: 'PAUSED (p resumes)', tone: 'warn' });
   for (const d of s.down) {
-    status.push({ text: `${d.service} unreachable at ${d.address} for ${formatDuration((s.now - d.since) / 1000)}, retrying`, tone: 'bad' });
+    status.push({ text: `${d.service} unreachable at ${d.address} for ${formatDuration((s.now - d.since) / 1000)}, retrying`, tone: 'bad', short: `${d.service} unreachable` });
   }
   status.push({ text: formatLag(s.partitions, o.lagWidth ?? 60), tone: 'normal' });
   const age = s.latest === null ? null : s.now / 1000 - (s.latest + 1);
   status.push({ text: `data age ${formatDataAge(s.latest, s.now)}`, tone: age === null ? 'dim' : age > 60 ? 'warn' : 'normal' });
-  status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal' });
+  status.push({ text: `ingest ${s.ingestRate === null ? '?' : formatRatePerSecond(s.ingestRate)}/s`, tone: 'normal', optional: true });
   const shares = robotShares(s.shares);
-  if (shares) status.push({ text: shares, tone: 'normal' });
+  if (shares) status.push({ text: shares, tone: 'normal', optional: true });
   const sessions = sessionsText(s.sessions);
-  if (sessions) status.push({ text: sessions, tone: 'normal' });
+  if (sessions) status.push({ text: sessions, tone: 'normal', optional: true });
   const mismatch = filterMismatch(s.streamFilter, s.setFilter);
   status.push({ text: 'q quit · p pause · w window · ? help', tone: 'dim' });
 
   const humans = s.streamFilter?.includes('robots(') ? 'human visits/s' : 'visits/s';
+  // Under the thermometer: why the live part is missing or old (Redis down, an empty namespace), the
+  // filters differing, and PostgreSQL down while the bands shown are the last read — the chart's title
+  // says that too, but a title is cut on narrow terminals.
+  const temperatureNotes = [
+    ...(redisDown
+      ? [redisDown, s.latest === null ? 'no visits read yet; retrying' : 'counts as last read; retrying']
+      : s.latest === null && s.prefix !== undefined
+        ? [`(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
+        : mismatch
+          ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`]
+          : []),
+    ...(pgDown && chart?.hasBands ? [pgDown, 'bands as last read'] : []),
+  ];
+  // The tables are Redis's: when it is down they say so (with the last rows read, if any, kept).
+  const tableNote = redisDown ?? (s.latest === null ? 'waiting for the stream' : null);
+  // The unusual panel reads both services (the window from Redis, the history from PostgreSQL).
+  const unusual = unusualPanel(s.unusual ?? null, label);
+  const unusualDown = [redisDown, pgDown].filter((x): x is string => x !== null).join('; ') || null;
   return {
-    chartTitle: `${humans}, last ${spanWords(o.span)}${range}${bands}${mismatch ? ' [filters differ]' : ''}`,
+    chartTitle: `${humans}, last ${spanWords(o.span)}${range}${bands}${chartNote}${mismatch ? ' [filters differ]' : ''}`,
     chart,
     level: t.level,
-    temperature: redisDown
-      ? [...temperatureLines(t, s.setName, bandsNote), redisDown, s.latest === null ? 'no visits read yet; retrying' : 'counts as last read; retrying']
-      : s.latest === null && s.prefix !== undefined
-        ? [...temperatureLines(t, s.setName, bandsNote), `(nothing under "${s.prefix}" yet:`, 'is findoc stream running', 'with this --redis-prefix?)']
-        : [...temperatureLines(t, s.setName, bandsNote), ...(mismatch ? ['filters differ:', `stream ${s.streamFilter}`, `set ${s.setFilter}`] : [])],
-    topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label) },
-    topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising) },
+    temperature: [...temperatureLines(t, s.setName, bandsNote), ...temperatureNotes],
+    topAll: { title: 'top 10, all time', rows: topRows(s.topAll, label), note: tableNote },
+    topWindow: { title: `top 10, last ${WINDOW_WORDS[s.window]} (w) · ▲ rising`, rows: topRows(s.topWindow, label, rising), note: tableNote },
+    unusual,
+    unusualStale: unusualDown ? (unusual.rows.length > 0 ? `${unusualDown}: as last read` : unusualDown) : null,
     status,
   };
 }

@@ -32,6 +32,7 @@ import { consumerLag } from '../core/lag.js';
 import { percentileOfHistogram } from '../core/percentiles.js';
 import { MEASURE_SECONDS, SECONDS_PER_DAY, type Band } from '../core/temperature.js';
 import type { WatchSource } from './run.js';
+import { UNUSUAL_REFRESH_MS, readUnusual } from './unusual.js';
 
 export interface SourceOptions {
   redisUrl: string;
@@ -197,6 +198,7 @@ class LiveSource implements WatchSource {
   private topReadAt = 0;
   private topReadWindow: TopWindow | null = null;
   private applied: { topic: string; partition: number; offset: number }[] = [];
+  private unusualAt = -Infinity;
   private readonly snapshot: WatchSnapshot;
 
   constructor(private readonly o: SourceOptions) {
@@ -249,7 +251,8 @@ class LiveSource implements WatchSource {
     if (chain.status === 'rejected') throw chain.reason;
     if (pg.status === 'rejected') throw pg.reason;
     const pgOk = pg.value;
-    if (pgOk) await this.guarded('PostgreSQL', pgAt, () => this.names.refresh(pool, [...snapshot.topAll, ...snapshot.topWindow].map((e) => e.cik)));
+    if (pgOk && chain.value) await this.readUnusual();
+    if (pgOk) await this.guarded('PostgreSQL', pgAt, () => this.names.refresh(pool, [...[...snapshot.topAll, ...snapshot.topWindow].map((e) => e.cik), ...this.unusualCiks()]));
     snapshot.now = Date.now();
     snapshot.down = this.health.list();
     return { ...snapshot };
@@ -261,7 +264,30 @@ class LiveSource implements WatchSource {
     await Promise.all([this.pool.end().catch(() => undefined), this.o.kafka?.close().catch(() => undefined)]);
   }
 
-  private async readRedisThenKafka(window: TopWindow, span: number): Promise<void> {
+  /**
+   * The "unusual now" panel (src/watch/unusual.ts), every UNUSUAL_REFRESH_MS rather than every refresh:
+   * a 5-minute window hardly moves in a second, and the read costs Redis one window script. Only when
+   * both services answered this refresh; if one stops during the read, the last read stays (the panel
+   * says the service is down from the next refresh's health).
+   */
+  private async readUnusual(): Promise<void> {
+    const { snapshot, state } = this;
+    if (!state || Date.now() - this.unusualAt < UNUSUAL_REFRESH_MS) return;
+    try {
+      snapshot.unusual = await withTimeout(readUnusual(this.pool, state, this.o.setName, snapshot.streamFilter ?? null), this.timeoutMs * 2, 'the unusual-now read');
+      this.unusualAt = Date.now();
+    } catch (e) {
+      if (!isUnreachable(e) && !/timed out after/.test(String((e as Error)?.message))) throw e;
+    }
+  }
+
+  private unusualCiks(): number[] {
+    const u = this.snapshot.unusual;
+    return u && 'entries' in u ? u.entries.map((e) => e.cik) : [];
+  }
+
+  /** Whether Redis answered (Kafka's answer only changes the lag). */
+  private async readRedisThenKafka(window: TopWindow, span: number): Promise<boolean> {
     const { o, snapshot } = this;
     const redisOk = await this.guarded('Redis', this.redisAt, () => this.readRedis(window, span), () => {
       this.redis?.disconnect();
@@ -271,10 +297,11 @@ class LiveSource implements WatchSource {
     if (!redisOk || !o.kafka) {
       // Offsets unknown (Redis down), or no Kafka configured: the lag is unknown, not zero.
       snapshot.partitions = this.applied.map((a) => ({ partition: a.partition, lag: null }));
-      return;
+      return redisOk;
     }
     const kafkaOk = await this.guarded('Kafka', o.kafka.address, () => this.readKafka());
     if (!kafkaOk) snapshot.partitions = this.applied.map((a) => ({ partition: a.partition, lag: null }));
+    return true;
   }
 
   private async readRedis(window: TopWindow, span: number): Promise<void> {

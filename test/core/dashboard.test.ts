@@ -228,7 +228,7 @@ describe('the whole view', () => {
     });
     assert.deepEqual(v.status.slice(0, 2), [
       { text: 'PAUSED (p resumes)', tone: 'warn' },
-      { text: 'Redis unreachable at 127.0.0.1:6390 for 12 s, retrying', tone: 'bad' },
+      { text: 'Redis unreachable at 127.0.0.1:6390 for 12 s, retrying', tone: 'bad', short: 'Redis unreachable' },
     ]);
   });
 
@@ -312,5 +312,38 @@ describe('the view with the robots filter', () => {
       assert.doesNotMatch(v.chartTitle, /filters differ/);
       assert.ok(!v.temperature.includes('filters differ:'));
     }
+  });
+});
+
+describe('the panels say the service that emptied them (issue 18 item 5)', () => {
+  const now = snapshot().now;
+  const pgDown = { service: 'PostgreSQL', address: '127.0.0.1:5499', since: now - 5000, error: 'connect ECONNREFUSED' };
+  const redisDown = { service: 'Redis', address: '127.0.0.1:6399', since: now - 5000, error: 'connect ECONNREFUSED' };
+  const o = { span: 60, maxPoints: 60, paused: false };
+
+  it('Redis down before any read: the chart title, both tables and the unusual panel name it', () => {
+    const v = buildView(snapshot({ latest: null, series: { from: 0, counts: [] }, topAll: [], topWindow: [], down: [redisDown] }), o);
+    assert.match(v.chartTitle, /\(Redis unreachable at 127\.0\.0\.1:6399\)/);
+    assert.equal(v.topAll.note, 'Redis unreachable at 127.0.0.1:6399');
+    assert.equal(v.topWindow.note, 'Redis unreachable at 127.0.0.1:6399');
+    assert.equal(v.unusualStale, 'Redis unreachable at 127.0.0.1:6399');
+  });
+
+  it('PostgreSQL down with bands and an unusual list read before: the temperature and the panel say "as last read"', () => {
+    const v = buildView(
+      snapshot({ down: [pgDown], unusual: { asOf: 1, entries: [{ cik: 807641, visits: 30, expected: 0, score: 30, new: true }] } }),
+      o,
+    );
+    assert.deepEqual(v.temperature.slice(-2), ['PostgreSQL unreachable at 127.0.0.1:5499', 'bands as last read']);
+    assert.equal(v.unusual.rows.length, 1);
+    assert.equal(v.unusualStale, 'PostgreSQL unreachable at 127.0.0.1:5499: as last read');
+    assert.equal(v.topAll.note, null);
+  });
+
+  it('both answering: no note anywhere; the unusual panel says why it cannot score', () => {
+    const v = buildView(snapshot({ unusual: { problem: 'filters differ: stream all, set robots(drt)' } }), o);
+    assert.equal(v.unusualStale, null);
+    assert.equal(v.unusual.note, 'filters differ: stream all, set robots(drt)');
+    assert.doesNotMatch([v.chartTitle, ...v.temperature, v.topAll.note ?? ''].join(' '), /unreachable/);
   });
 });

@@ -25,6 +25,7 @@ import { BIN, runCli } from '../helpers/cli.js';
 import { stackConfig, uniqueName, uniqueSchema } from '../helpers/services.js';
 import { PrivatePostgres } from '../helpers/private-postgres.js';
 import { Terminal } from '../helpers/tmux.js';
+import { layoutFor, type BoxesLayout, type Rect } from '../../src/watch/layout.js';
 
 const SAMPLE = new URL('../../../shared/data/edgar-samples/real/log20170630-first24999rows.csv', import.meta.url).pathname;
 // 24,999 rows, two of them with a garbage CIK (1.96e+22, 1.41e+24) that replay rejects.
@@ -101,6 +102,54 @@ function atPrompt(screen: string, line: string): boolean {
 /** The screen's rows, without trailing blanks. */
 function rows(screen: string): string[] {
   return screen.replace(/\n+$/, '').split('\n');
+}
+
+/** The screen as a grid of `height` rows of `width` cells (code points; every glyph watch draws is one cell). */
+function grid(screen: string, width: number, height: number): string[][] {
+  const r = screen.split('\n').slice(0, height);
+  while (r.length < height) r.push('');
+  return r.map((row) => {
+    const cells = [...row];
+    while (cells.length < width) cells.push(' ');
+    return cells;
+  });
+}
+
+/** The inside of a box (its border left out), one string per row, trailing blanks kept. */
+function inside(g: string[][], r: Rect): string[] {
+  return g.slice(r.top + 1, r.top + r.height - 1).map((row) => row.slice(r.left + 1, r.left + r.width - 1).join(''));
+}
+
+/**
+ * Every box of the layout at W×H has its whole border where layout.ts puts it: a text that overflowed its
+ * box would overwrite a border cell (or push a row past the screen's width). capture-pane shows the
+ * borders in the terminal's line-drawing letters (x, q, l, k, m, j) or as the Unicode box characters.
+ */
+function assertBoxesIntact(screen: string, width: number, height: number): { layout: BoxesLayout; g: string[][] } {
+  const lines = rows(screen);
+  assert.ok(lines.length <= height, `${lines.length} rows at ${width}×${height}:\n${screen}`);
+  assert.ok(lines.every((r) => [...r].length <= width), `a row wider than ${width}:\n${screen}`);
+  const layout = layoutFor(width, height) as BoxesLayout;
+  assert.equal(layout.tooSmall, false);
+  const g = grid(screen, width, height);
+  const is = (y: number, x: number, chars: string, what: string) => assert.ok(chars.includes(g[y][x]), `${what} at column ${x}, row ${y} is "${g[y][x]}" (${width}×${height}):\n${screen}`);
+  for (const [name, r] of Object.entries({ chart: layout.chart, temperature: layout.temperature, topAll: layout.topAll, topWindow: layout.topWindow, unusual: layout.unusual })) {
+    const right = r.left + r.width - 1;
+    const bottom = r.top + r.height - 1;
+    is(r.top, r.left, 'l┌', `${name}'s top-left corner`);
+    is(r.top, right, 'k┐', `${name}'s top-right corner`);
+    is(bottom, r.left, 'm└', `${name}'s bottom-left corner`);
+    is(bottom, right, 'j┘', `${name}'s bottom-right corner`);
+    for (let y = r.top + 1; y < bottom; y++) {
+      is(y, r.left, 'x│', `${name}'s left border`);
+      is(y, right, 'x│', `${name}'s right border`);
+    }
+    for (let x = r.left + 1; x < right; x++) {
+      // The label sits on the top border; the bottom one is whole.
+      is(bottom, x, 'q─', `${name}'s bottom border`);
+    }
+  }
+  return { layout, g };
 }
 
 describe('findoc watch in a real terminal', () => {
@@ -201,6 +250,87 @@ describe('findoc watch in a real terminal', () => {
     assert.doesNotMatch(s, /top 10|temperature|visits\/s/);
   });
 
+  for (const [width, height] of [
+    [80, 24],
+    [120, 40],
+    [160, 48],
+  ] as const) {
+    it(`at ${width}×${height}: every box, the full temperature, the top 10 in full, the unusual panel and "? help"; no line overflows its box`, async () => {
+      term?.kill();
+      term = Terminal.start(`findoc-e2e-${id}-${width}`, width, height, { NO_COLOR: '1' });
+      term.run(watchLine());
+      const s = await term.waitFor((x) => /CIK 807641/.test(x) && /HOT/.test(x) && /lag /.test(x) && /unusual now/.test(x) && !/reading…/.test(x), `the dashboard at ${width}×${height}`);
+      const { layout, g } = assertBoxesIntact(s, width, height);
+      const title = (r: Rect) => g[r.top].slice(r.left, r.left + r.width).join('');
+      // The chart: its title and dots; no legend box over its corner (the temperature names the lines).
+      assert.match(title(layout.chart), /visits\/s, last 5 min/);
+      assert.match(inside(g, layout.chart).join('\n'), /[\u2801-\u28ff]{3}/);
+      // The temperature: the level, the thermometer, and the seconds measured on one line.
+      const temp = inside(g, layout.temperature).map((l) => l.trim());
+      assert.ok(temp.includes('[ HOT ]'), temp.join('\n'));
+      assert.ok(temp.some((l) => l.startsWith('▶ now')), temp.join('\n'));
+      for (const p of ['p95', 'p75', 'p25']) assert.ok(temp.some((l) => l.startsWith(p)), `${p}: ${temp.join('\n')}`);
+      assert.ok(temp.some((l) => /^of day \d\d:\d\d:\d\d–\d\d:\d\d:\d\d$/.test(l)), temp.join('\n'));
+      // Top 10 all time: ranks 1 to 10, the busiest CIK first; nothing hidden.
+      assert.match(title(layout.topAll), /top 10, all time/);
+      const all = inside(g, layout.topAll);
+      const ranks = all.map((l) => /^ +(\d+) /.exec(l)?.[1]).filter((x) => x !== undefined).map(Number);
+      assert.deepEqual(ranks, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], all.join('\n'));
+      assert.match(all[1], /^ 1 +CIK 807641 +361 $/);
+      assert.ok(all.every((l) => !/CIK \d+…/.test(l)), `a CIK cut: ${all.join('\n')}`);
+      assert.match(title(layout.topWindow), /top 10, last 10 s/);
+      assert.doesNotMatch([...all, ...inside(g, layout.topWindow)].join('\n'), /more not shown/);
+      // The unusual panel: its title, its header, and rows or the reason it has none.
+      assert.match(title(layout.unusual), /unusual now, last 5 min/);
+      const unusual = inside(g, layout.unusual);
+      assert.match(unusual[0], /# company +(visits|now) +usual/);
+      // The set never saw the sample's companies: the busiest one is first, "new".
+      assert.match(unusual[1], /^ 1 CIK 807641 +361 +new/, unusual.join('\n'));
+      // The status line: the lag, and the help key always.
+      const status = rows(s).at(-1) ?? '';
+      assert.match(status, /^lag /);
+      assert.match(status, /\? help$/);
+      if (width >= 120) assert.match(status, /q quit \S p pause \S w window \S \? help$/);
+      // The help fits too, and says what the unusual panel is.
+      term.keys('?');
+      const help = await term.waitFor((x) => /help \(\? or Esc closes\)/.test(x) && /Unusual now:/.test(x), 'the help overlay');
+      assert.ok(rows(help).length <= height && rows(help).every((r) => [...r].length <= width), help);
+      term.keys('Escape');
+      await term.waitFor((x) => !/help \(\?/.test(x), 'the help closed');
+      term.keys('q');
+      await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'exit');
+    });
+  }
+
+  it('at 50×14: "terminal too small: 50×14, needs 80×24", and the dashboard when the terminal grows to 80×24', async () => {
+    term?.kill();
+    term = Terminal.start(`findoc-e2e-${id}-small`, 50, 14, { NO_COLOR: '1' });
+    term.run(watchLine());
+    let s = await term.waitFor((x) => /terminal too small: 50×14, needs 80×24/.test(x), 'the too-small screen');
+    assert.ok(rows(s).every((r) => [...r].length <= 50), s);
+    assert.doesNotMatch(s, /top 10|temperature/);
+    term.resize(80, 24);
+    s = await term.waitFor((x) => /CIK 807641/.test(x) && /temperature/.test(x) && /\? help/.test(x), 'the dashboard at 80×24');
+    assertBoxesIntact(s, 80, 24);
+    term.resize(50, 14);
+    await term.waitFor((x) => /terminal too small: 50×14/.test(x), 'too small again');
+    term.keys('q');
+    await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'q quits the too-small screen too');
+  });
+
+  it('at 80×24 with a set that does not exist: the unusual panel and the temperature say why, inside their boxes', async () => {
+    term?.kill();
+    term = Terminal.start(`findoc-e2e-${id}-noset`, 80, 24, { NO_COLOR: '1' });
+    term.run(`node ${BIN} watch --redis-prefix ${prefix} --schema ${schema} --set no-such-set --refresh 500ms; echo "WATCH-EXIT=$?"`);
+    const s = await term.waitFor((x) => /CIK 807641/.test(x) && /per-company/.test(x), 'the dashboard without the set');
+    const { layout, g } = assertBoxesIntact(s, 80, 24);
+    const words = (r: Rect) => inside(g, r).map((l) => l.trim()).filter(Boolean).join(' ');
+    assert.match(words(layout.unusual), /set "no-such-set" has no per-company history: findoc batch <logs> --set no-such-set/);
+    assert.match(words(layout.temperature), /no day set "no-such-set": run findoc batch/);
+    term.keys('q');
+    await term.waitFor((x) => atPrompt(x, 'WATCH-EXIT=0'), 'exit');
+  });
+
   it('Esc and Ctrl-C quit too, and SIGTERM restores the terminal', async () => {
     term?.kill();
     term = Terminal.start(`findoc-e2e-${id}-q`, 120, 36, { NO_COLOR: '1' });
@@ -258,6 +388,12 @@ describe('findoc watch in a real terminal', () => {
       await colour.waitFor((x) => /CIK 807641/.test(x), 'the dashboard in colour');
       // SGR colour parameters: 30–37/90–97 foreground, 40–47 background, 38;5 / 48;5 palette.
       assert.match(colour.screen(true), /\x1b\[[0-9;]*(3[0-7]|4[0-7]|9[0-7])m/);
+      // No legend box over the chart's top-right corner, where the newest seconds are drawn: the lines are
+      // named, in their colours, in the temperature box.
+      const layout = layoutFor(120, 36) as BoxesLayout;
+      const chart = inside(grid(colour.screen(), 120, 36), layout.chart).join('\n');
+      assert.doesNotMatch(chart, /p95|p75|p25|visits\/s/, chart);
+      assert.match(colour.screen(true), /\x1b\[31mp95/);
       colour.keys('q');
       await colour.waitFor((x) => /WATCH-EXIT=0/.test(x), 'exit');
     } finally {
@@ -309,6 +445,14 @@ describe('findoc watch in a real terminal', () => {
       await sleep(1500);
       assert.match(t.screen(), /Redis unreachable/);
       assert.doesNotMatch(t.screen(), /WATCH-EXIT/);
+      // At 80×24 the status line is short ("Redis unreachable"): the panels say the address.
+      t.resize(80, 24);
+      s = await t.waitFor((x) => rows(x).length <= 24 && /\? help$/.test(rows(x).at(-1) ?? ''), 'the dashboard at 80×24 with Redis down');
+      assertBoxesIntact(s, 80, 24);
+      assert.ok(rows(s).slice(0, -1).some((r) => /Redis unreachable at/.test(r)), s);
+      assert.ok(rows(s).slice(0, -1).some((r) => r.includes(`127.0.0.1:${port}`)), s);
+      assert.match(s, /CIK 807641/);
+      t.resize(120, 36);
 
       redis = startRedis();
       await waitRedis();
@@ -338,6 +482,16 @@ describe('findoc watch in a real terminal', () => {
         assert.match(s, /CIK 807641/);
         assert.doesNotMatch(s, /no bands for/);
         assert.doesNotMatch(s, /WATCH-EXIT/);
+        // At 80×24, where the status line and the chart's title are cut, the temperature box says it.
+        t.resize(80, 24);
+        const small = await t.waitFor((x) => rows(x).length <= 24 && /\? help$/.test(rows(x).at(-1) ?? ''), 'the dashboard at 80×24 with PostgreSQL down');
+        assertBoxesIntact(small, 80, 24);
+        const layout = layoutFor(80, 24) as BoxesLayout;
+        const temp = inside(grid(small, 80, 24), layout.temperature).map((l) => l.trim());
+        // Wrapped at spaces, never inside the address.
+        assert.match(temp.join(' '), new RegExp(`PostgreSQL unreachable at 127\\.0\\.0\\.1:${pgServer.port} bands as last read`), temp.join('\n'));
+        assert.doesNotMatch(small, /no bands for/);
+        t.resize(160, 40);
         pgServer.start();
         await t.waitFor((x) => !/unreachable/.test(x) && /vs p25\/p75\/p95 of "e2e"/.test(x), 'recovered', 15_000);
         t.keys('q');
