@@ -187,6 +187,7 @@ export function createWatchSource(o: SourceOptions): WatchSource {
  */
 class LiveSource implements WatchSource {
   private readonly timeoutMs: number;
+  private closed = false;
   private readonly health = new Health();
   private readonly bands: Bands;
   private readonly names = new Names();
@@ -259,6 +260,8 @@ class LiveSource implements WatchSource {
   }
 
   async close(): Promise<void> {
+    // A read still in flight must not open a new connection after this (it would keep the process alive).
+    this.closed = true;
     this.redis?.disconnect();
     this.redis = null;
     await Promise.all([this.pool.end().catch(() => undefined), this.o.kafka?.close().catch(() => undefined)]);
@@ -307,10 +310,16 @@ class LiveSource implements WatchSource {
   private async readRedis(window: TopWindow, span: number): Promise<void> {
     const { o, snapshot } = this;
     if (!this.redis || !this.state) {
+      if (this.closed) throw new Error('the watch source is closed');
       // Not persistent: commands fail at once while disconnected instead of queueing behind a dead link.
-      this.redis = createRedis(o.redisUrl, { connectTimeoutMs: this.timeoutMs });
-      this.state = new StreamState(this.redis, o.prefix);
-      await this.redis.connect();
+      const redis = createRedis(o.redisUrl, { connectTimeoutMs: this.timeoutMs });
+      this.redis = redis;
+      this.state = new StreamState(redis, o.prefix);
+      await redis.connect();
+      if (this.closed) {
+        redis.disconnect();
+        throw new Error('the watch source is closed');
+      }
     }
     const st = this.state;
     const progress = await st.readProgress();

@@ -17,13 +17,22 @@ export interface OffsetReader {
 export function createOffsetReader(settings: KafkaSettings, timeoutMs = 2000): OffsetReader {
   const kafka = createKafka(settings, { connectTimeoutMs: timeoutMs, retries: 0 });
   let admin: ReturnType<typeof kafka.admin> | null = null;
+  // Closed for good: a read still in flight when close() is called must not connect again (an admin
+  // connected after close kept the process alive: watch did not exit after q).
+  let closed = false;
   return {
     address: brokerAddress(settings),
     async endOffsets(topic) {
+      if (closed) throw new Error('the offset reader is closed');
       try {
         if (!admin) {
-          admin = kafka.admin();
-          await admin.connect();
+          const fresh = kafka.admin();
+          admin = fresh;
+          await fresh.connect();
+          if (closed) {
+            await fresh.disconnect().catch(() => undefined);
+            throw new Error('the offset reader is closed');
+          }
         }
         const offsets = await admin.fetchTopicOffsets(topic);
         return offsets.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
@@ -35,6 +44,7 @@ export function createOffsetReader(settings: KafkaSettings, timeoutMs = 2000): O
       }
     },
     async close() {
+      closed = true;
       await admin?.disconnect().catch(() => undefined);
       admin = null;
     },
