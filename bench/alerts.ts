@@ -23,6 +23,7 @@ import { resolveConfig } from '../src/core/config.js';
 import { run } from '../src/query/alerts.js';
 import { UNUSUAL_REFRESH_MS, readUnusual } from '../src/watch/unusual.js';
 import { report } from './lib/report.js';
+import { rngFor } from '../src/generate/prng.js';
 
 const args = { rate: 350, ciks: 30_000, runs: 15 };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -37,21 +38,10 @@ const prefix = `${tag}:`;
 const schema = tag.replace(/-/g, '_');
 const END = Date.UTC(2017, 5, 30, 15, 0, 0) / 1000;
 
-/** Deterministic PRNG (mulberry32). */
+/** The project's seeded PRNG (src/generate/prng.ts), as a uniform in [0, 1). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const rng = rngFor(seed, 0x616c7274); // "alrt"
+  return () => rng.next() / 2 ** 32;
 }
 
 async function fillRedis(state: StreamState): Promise<void> {
