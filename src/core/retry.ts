@@ -55,14 +55,6 @@ export function classifyStatus(status: number): StatusVerdict {
   return 'refused';
 }
 
-/** The host could not be reached at all (no DNS answer, nothing listening, no route): after the retries, exit 69. */
-export const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN']);
-
-export function isUnreachableError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && UNREACHABLE_ERROR_CODES.has(code);
-}
-
 /** Whether an error thrown by a transfer is a network failure worth another attempt. */
 export function isRetryableError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;

@@ -28,7 +28,15 @@ export const SQLSTATE = {
   INVALID_PASSWORD: '28P01',
 } as const;
 
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+/** The host could not be reached at all: no DNS answer, nothing listening, no route. */
+const CONNECT_FAILURE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN']);
+
+const SOCKET_CODES = new Set([...CONNECT_FAILURE_CODES, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+/** A connection that never got made (download: after its retries, exit 69 rather than 75). */
+export function isConnectFailure(e: unknown): boolean {
+  return CONNECT_FAILURE_CODES.has(codeOf(e));
+}
 
 const UNREACHABLE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|connect ECONN|Connection is closed|Stream isn't writeable|ended unexpectedly|not connected|timed? ?out|Connection timeout|Closed connection|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH/i;

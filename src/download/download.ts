@@ -30,7 +30,9 @@ import { gzipParallel } from '../core/gzip.js';
 import { unzipFirstCsv } from '../core/log-input.js';
 import type { RateLimiter } from '../core/rate-limit.js';
 import { monotonicClock, type Clock } from '../core/clock.js';
-import { backoffMs, classifyStatus, isRetryableError, isUnreachableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { hostPort } from '../core/redact.js';
+import { backoffMs, classifyStatus, isRetryableError, parseRetryAfter, type RetryPolicy } from '../core/retry.js';
+import { isConnectFailure } from '../core/service-errors.js';
 import { dayUrl, storedName } from '../core/sec-urls.js';
 import { EDGAR_HEADER } from '../core/visit.js';
 import type { DayRecord, DayStore } from '../core/day-store.js';
@@ -385,7 +387,7 @@ async function downloadDay(
       if (final === 'missing') return { ...base, status: 'missing', seconds: seconds(), attempts: n, reason: `not published (HTTP ${(e as HttpStatusError).status})` };
       if (final) return final;
       const reason = e instanceof HttpStatusError ? `HTTP ${e.status}${e.statusText ? ' ' + e.statusText : ''}` : networkReason(e);
-      if (n >= plan.retry.attempts) return failed(isUnreachableError(e) ? 'unreachable' : 'temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
+      if (n >= plan.retry.attempts) return failed(isConnectFailure(e) ? 'unreachable' : 'temporary', `${reason} (${n} attempt${n === 1 ? '' : 's'})`);
       const delay = backoffMs(n, plan.retry, e instanceof HttpStatusError ? e.retryAfterMs : undefined, deps.random);
       hooks.onRetry?.(date, n, delay, reason);
       await clock.sleep(delay, signal);
@@ -569,14 +571,6 @@ export interface RunVerdict {
   hint?: string;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The exit code of a run (documented in docs/pipeline.md), most urgent first:
  *   130 interrupted — run the same command again to resume;
@@ -602,7 +596,7 @@ export function runVerdict(result: DownloadResult, allowMissing: boolean): RunVe
   const verdict = (code: ErrorCode, exitCode: number): RunVerdict => ({ exitCode, code, message: counts() });
   if (kinds.has('unreachable')) {
     const first = failed.find((d) => d.failure === 'unreachable')!;
-    return { exitCode: 69, code: 'FINDOC_SERVICE_UNAVAILABLE', message: `${counts()}: ${hostOf(first.url)} could not be reached (${first.reason})`, hint: 'check the network (or --base-url); stored days are skipped when you run again' };
+    return { exitCode: 69, code: 'FINDOC_SERVICE_UNAVAILABLE', message: `${counts()}: ${hostPort(first.url)} could not be reached (${first.reason})`, hint: 'check the network (or --base-url); stored days are skipped when you run again' };
   }
   if (kinds.has('refused')) return verdict('FINDOC_SERVICE_UNAVAILABLE', 69);
   if (kinds.has('internal')) return verdict('FINDOC_INTERNAL', 70);
