@@ -21,10 +21,7 @@ export function parseDay(text: string, flag: string): string {
  * a missing, invalid or reversed range, or one longer than MAX_DAYS.
  */
 export function requestedDays(flags: { date?: string; from?: string; to?: string }): string[] {
-  if (flags.date !== undefined) {
-    if (flags.from !== undefined || flags.to !== undefined) throw usageError('use either --date or --from/--to, not both');
-    return [parseDay(flags.date, '--date')];
-  }
+  if (flags.date !== undefined) return [fileDates(flags).from as string];
   if (flags.from === undefined || flags.to === undefined) {
     throw usageError('say which days: --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');
   }
