@@ -7,7 +7,7 @@
  * order, a new session where the gap is over the period), and the garbage lines are counted as skipped.
  *
  * Signals: SIGTERM or SIGINT at a random moment (seeded, printed; FINDOC_TEST_SEED=N replays it) of
- * `sessions --out` over a generated 2 M-row day: the run stops (exit 130 once its handler is in place), and
+ * `sessions --out` over a generated 4 M-row day: the run stops (exit 130 once its handler is in place), and
  * neither the target nor a temporary file is left, so nothing of it can be taken for a result; a re-run
  * writes the whole output.
  */
@@ -80,7 +80,7 @@ describe('findoc sessions: bad bytes', () => {
 describe('findoc sessions: signals', () => {
   const day = join(dir, 'day');
   before(async () => {
-    const g = await runCli(['generate', '--from', '2017-06-01', '--to', '2017-06-01', '--rows-per-day', '2000000', '--day-variation', '0', '--seed', '3', '--format', 'csv', '--out', day], {}, { timeoutMs: 120_000 });
+    const g = await runCli(['generate', '--from', '2017-06-01', '--to', '2017-06-01', '--rows-per-day', '4000000', '--day-variation', '0', '--seed', '3', '--format', 'csv', '--out', day], {}, { timeoutMs: 120_000 });
     assert.equal(g.code, 0, g.stderr);
   });
 
@@ -89,7 +89,8 @@ describe('findoc sessions: signals', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} at a random moment of sessions --out leaves no file; a re-run writes all (seed ${seed})`, async () => {
       const target = join(dir, `out-${signal}.txt`);
-      const delayMs = 400 + Math.floor(random() * 1200);
+      // Within the run: 4 M rows take 1.4–1.7 s here since sessions reads ~2.5 M rows/s (2 M rows once ended before a 1.16 s signal).
+      const delayMs = 300 + Math.floor(random() * 600);
       const child = spawn(process.execPath, [BIN, 'sessions', day, '--inactivity', '1800', '--out', target], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (b) => (stderr += b));
@@ -106,7 +107,7 @@ describe('findoc sessions: signals', () => {
 
       const again = await runCli(['sessions', day, '--inactivity', '1800', '--out', target], {}, { timeoutMs: 120_000 });
       assert.equal(again.code, 0, again.stderr);
-      const n = Number(/sessions: (\d+) from 2000000 rows/.exec(again.stderr)?.[1]);
+      const n = Number(/sessions: (\d+) from 4000000 rows/.exec(again.stderr)?.[1]);
       assert.ok(n > 0, again.stderr);
       assert.equal(readFileSync(target, 'utf8').split('\n').filter(Boolean).length, n);
     });
